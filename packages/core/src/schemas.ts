@@ -1,0 +1,234 @@
+import { z } from 'zod';
+
+import { Mem0Error } from './errors.js';
+import { limits } from './limits.js';
+import type { Metadata, MetadataScalar } from './model.js';
+import { memorySources } from './model.js';
+import { codePointLength } from './text.js';
+
+export const defaultContext = 'default';
+
+const contextPattern = /^[a-z0-9][a-z0-9._-]*$/;
+const tagPattern = /^[\p{L}\p{N}][\p{L}\p{N}._:/+#-]*$/u;
+
+export const contentSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .refine((value) => codePointLength(value) <= limits.contentMaxChars, {
+    error: `must be at most ${limits.contentMaxChars} characters`,
+  });
+
+export const contextNameSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toLowerCase()
+  .min(1, { error: 'must not be empty' })
+  .max(limits.contextMaxChars, { error: `must be at most ${limits.contextMaxChars} characters` })
+  .regex(contextPattern, {
+    error:
+      'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
+  });
+
+export const tagSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toLowerCase()
+  .min(1, { error: 'must not be empty' })
+  .refine((value) => codePointLength(value) <= limits.tagMaxChars, {
+    error: `must be at most ${limits.tagMaxChars} characters`,
+  })
+  .regex(tagPattern, {
+    error: 'must start with a letter or digit and contain no spaces or commas',
+  });
+
+/** Tags, lower-cased, without repeats, sorted. */
+export const tagsSchema = z
+  .array(tagSchema, { error: 'must be an array of strings' })
+  .transform((tags) => [...new Set(tags)].sort())
+  .refine((tags) => tags.length <= limits.tagsMax, {
+    error: `must have at most ${limits.tagsMax} tags`,
+  });
+
+export const metadataSchema = z
+  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+  .superRefine((value, context) => {
+    const problem = checkJson(value, 1);
+    if (problem) {
+      context.addIssue({ code: 'custom', message: problem });
+      return;
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+    if (bytes > limits.metadataMaxBytes) {
+      context.addIssue({
+        code: 'custom',
+        message: `must be at most ${limits.metadataMaxBytes} bytes as JSON (it is ${bytes})`,
+      });
+    }
+  })
+  .transform((value) => value as Metadata);
+
+function checkJson(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') {
+    return undefined;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : 'must contain only finite numbers';
+  }
+  if (typeof value !== 'object') {
+    return 'must contain only JSON values';
+  }
+  if (depth > limits.metadataMaxDepth) {
+    return `must be nested at most ${limits.metadataMaxDepth} levels deep`;
+  }
+  const children = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) {
+    const problem = checkJson(child, depth + 1);
+    if (problem) {
+      return problem;
+    }
+  }
+  return undefined;
+}
+
+const timestampSchema = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z',
+});
+
+/** An ISO 8601 date-time, returned in UTC with milliseconds. */
+export const isoTimestampSchema = timestampSchema.transform((value) =>
+  new Date(value).toISOString(),
+);
+
+export const newMemorySchema = z.strictObject({
+  content: contentSchema,
+  context: contextNameSchema.default(defaultContext),
+  tags: tagsSchema.default([]),
+  metadata: metadataSchema.default({}),
+  source: z.enum(memorySources).default('cli'),
+  expiresAt: isoTimestampSchema.nullable().default(null),
+});
+export type NewMemory = z.output<typeof newMemorySchema>;
+export type NewMemoryInput = z.input<typeof newMemorySchema>;
+
+export const memoryPatchSchema = z
+  .strictObject({
+    content: contentSchema.optional(),
+    context: contextNameSchema.optional(),
+    tags: tagsSchema.optional(),
+    metadata: metadataSchema.optional(),
+    expiresAt: isoTimestampSchema.nullable().optional(),
+    /** When set, the update fails with a conflict unless the memory is at this version. */
+    expectedVersion: z.number().int().positive().optional(),
+  })
+  .refine(
+    (patch) =>
+      patch.content !== undefined ||
+      patch.context !== undefined ||
+      patch.tags !== undefined ||
+      patch.metadata !== undefined ||
+      patch.expiresAt !== undefined,
+    { error: 'Nothing to update: give new content, a context, tags, metadata or an expiry.' },
+  );
+export type MemoryPatch = z.output<typeof memoryPatchSchema>;
+export type MemoryPatchInput = z.input<typeof memoryPatchSchema>;
+
+const metadataFilterSchema = z.record(
+  z.string().min(1).max(128),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  { error: 'must map metadata keys to strings, numbers, booleans or null' },
+);
+
+const filterShape = {
+  context: contextNameSchema.optional(),
+  tags: tagsSchema.optional(),
+  metadata: metadataFilterSchema.optional(),
+  createdAfter: isoTimestampSchema.optional(),
+  createdBefore: isoTimestampSchema.optional(),
+};
+
+export const listRequestSchema = z.strictObject({
+  ...filterShape,
+  limit: z.number().int().min(1).max(limits.listMaxLimit).default(limits.listDefaultLimit),
+  cursor: z.string().max(512).optional(),
+});
+export type ListRequest = z.output<typeof listRequestSchema>;
+export type ListRequestInput = z.input<typeof listRequestSchema>;
+
+export const searchRequestSchema = z.strictObject({
+  query: z.string({ error: 'must be a string' }),
+  ...filterShape,
+  limit: z.number().int().min(1).max(limits.searchMaxLimit).default(limits.searchDefaultLimit),
+  cursor: z.string().max(512).optional(),
+});
+export type SearchRequest = z.output<typeof searchRequestSchema>;
+export type SearchRequestInput = z.input<typeof searchRequestSchema>;
+
+/** The filters shared by list, search and export. */
+export interface MemoryFilter {
+  context?: string | undefined;
+  tags?: string[] | undefined;
+  metadata?: Record<string, MetadataScalar> | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+}
+
+export const exportRequestSchema = z.strictObject(filterShape);
+
+/** One line of a JSON Lines import: the shape `export` writes. */
+export const importRecordSchema = z.object({
+  id: z.string().optional(),
+  content: contentSchema,
+  context: contextNameSchema.default(defaultContext),
+  tags: tagsSchema.default([]),
+  metadata: metadataSchema.default({}),
+  source: z.enum(memorySources).default('import'),
+  createdAt: isoTimestampSchema.optional(),
+  updatedAt: isoTimestampSchema.optional(),
+  expiresAt: isoTimestampSchema.nullable().default(null),
+});
+export type ImportRecordInput = z.input<typeof importRecordSchema>;
+
+/** A validated import record with every default filled in. */
+export interface ImportRecord {
+  id: string;
+  content: string;
+  context: string;
+  tags: string[];
+  metadata: Metadata;
+  source: NewMemory['source'];
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+}
+
+/**
+ * Parse `input` with `schema`, turning the first problems into one `validation_failed` error
+ * whose message names each field and what is wrong with it.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) {
+    return result.data;
+  }
+  throw validationError(result.error);
+}
+
+export function validationError(error: z.ZodError): Mem0Error {
+  const problems = error.issues.slice(0, 3).map((issue) => {
+    const field = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    }
+    return field ? `${field} ${issue.message}` : issue.message;
+  });
+  return new Mem0Error('validation_failed', `Invalid input: ${problems.join('; ')}.`, {
+    details: {
+      issues: error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    },
+  });
+}

@@ -1,0 +1,201 @@
+import { Mem0Error } from './errors.js';
+import { newId, parseId } from './ids.js';
+import type { ContextSummary, Memory, Page, Revision, SearchHit } from './model.js';
+import { parseQuery } from './query.js';
+import {
+  exportRequestSchema,
+  type ImportRecord,
+  importRecordSchema,
+  listRequestSchema,
+  memoryPatchSchema,
+  newMemorySchema,
+  parseInput,
+  searchRequestSchema,
+} from './schemas.js';
+import type { AddResult, MemoryStore } from './store.js';
+
+// The use cases: each validates what a user sent, then calls the store. Commands, routes and
+// tools call these, never the store methods directly.
+
+export function addMemory(store: MemoryStore, input: unknown): Promise<AddResult> {
+  return store.add(parseInput(newMemorySchema, input));
+}
+
+export function getMemory(store: MemoryStore, id: string): Promise<Memory> {
+  return store.get(parseId(id));
+}
+
+export function listMemories(store: MemoryStore, input: unknown): Promise<Page<Memory>> {
+  return store.list(checkTimeRange(parseInput(listRequestSchema, input)));
+}
+
+export function updateMemory(store: MemoryStore, id: string, patch: unknown): Promise<Memory> {
+  const memoryId = parseId(id);
+  return store.update(memoryId, parseInput(memoryPatchSchema, patch));
+}
+
+export function deleteMemory(store: MemoryStore, id: string): Promise<Memory> {
+  return store.delete(parseId(id));
+}
+
+export function memoryHistory(store: MemoryStore, id: string): Promise<Revision[]> {
+  return store.history(parseId(id));
+}
+
+export function searchMemories(store: MemoryStore, input: unknown): Promise<Page<SearchHit>> {
+  const request = checkTimeRange(parseInput(searchRequestSchema, input));
+
+  // Reject a blank or over-long query before the store sees it.
+  parseQuery(request.query);
+  return store.search(request);
+}
+
+export function listContexts(store: MemoryStore): Promise<ContextSummary[]> {
+  return store.contexts();
+}
+
+function checkTimeRange<T extends { createdAfter?: string; createdBefore?: string }>(request: T): T {
+  if (request.createdAfter && request.createdBefore && request.createdAfter > request.createdBefore) {
+    throw new Mem0Error(
+      'invalid_argument',
+      `The time range is empty: it starts at ${request.createdAfter}, after its end at ${request.createdBefore}.`,
+    );
+  }
+  return request;
+}
+
+export interface ImportProgress {
+  /** Lines read so far, blank lines included. */
+  lines: number;
+  added: number;
+  duplicate: number;
+  rejected: number;
+}
+
+export interface ImportReject {
+  line: number;
+  reason: string;
+}
+
+export interface ImportSummary extends ImportProgress {
+  /** The first rejected lines with their reasons, at most `maxRejectsReported`. */
+  rejects: ImportReject[];
+}
+
+export interface ImportOptions {
+  /** Records per transaction. */
+  batchSize?: number;
+  /** Called after each batch is stored. */
+  onProgress?: (progress: ImportProgress) => void;
+  now?: () => number;
+}
+
+export const maxRejectsReported = 1_000;
+
+/**
+ * Import JSON Lines: one memory per line, in the format `exportMemories` writes. Each batch is
+ * stored in one transaction. A line whose id or content already exists in its context counts
+ * as a duplicate and changes nothing, so importing the same file twice adds nothing the second
+ * time. Lines that are not valid JSON or break a rule are rejected with their line number and
+ * do not stop the import.
+ */
+export async function importMemories(
+  store: MemoryStore,
+  lines: AsyncIterable<string>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const batchSize = options.batchSize ?? 1_000;
+  const now = options.now ?? Date.now;
+  const summary: ImportSummary = { lines: 0, added: 0, duplicate: 0, rejected: 0, rejects: [] };
+  const reject = (line: number, reason: string) => {
+    summary.rejected++;
+    if (summary.rejects.length < maxRejectsReported) {
+      summary.rejects.push({ line, reason });
+    }
+  };
+
+  let batch: ImportRecord[] = [];
+  let batchLines: number[] = [];
+  const flush = async () => {
+    if (batch.length === 0) {
+      return;
+    }
+    const outcomes = await store.importBatch(batch);
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') {
+        reject(batchLines[index]!, outcome.reason);
+      } else {
+        summary[outcome.status]++;
+      }
+    });
+    batch = [];
+    batchLines = [];
+    options.onProgress?.({ ...summary });
+  };
+
+  for await (const line of lines) {
+    summary.lines++;
+    if (line.trim().length === 0) {
+      continue;
+    }
+
+    try {
+      batch.push(parseImportLine(line, now()));
+      batchLines.push(summary.lines);
+    } catch (error) {
+      reject(summary.lines, error instanceof Mem0Error ? error.message : String(error));
+      continue;
+    }
+
+    if (batch.length >= batchSize) {
+      await flush();
+    }
+  }
+  await flush();
+  return summary;
+}
+
+/** Parse and validate one import line into a record with every default filled in. */
+export function parseImportLine(line: string, now: number = Date.now()): ImportRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Mem0Error('validation_failed', 'Not valid JSON: each line must hold one JSON object.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Mem0Error('validation_failed', 'Not a JSON object: each line must hold one memory object.');
+  }
+
+  const record = parseInput(importRecordSchema, value);
+  const createdAt = record.createdAt ?? new Date(now).toISOString();
+  return {
+    ...record,
+    id: record.id === undefined ? newId(Date.parse(createdAt)) : parseId(record.id),
+    createdAt,
+    updatedAt: record.updatedAt ?? createdAt,
+  };
+}
+
+/** Serialize a memory as one import line: the fields that `importMemories` reads back. */
+export function toImportLine(memory: Memory): string {
+  return JSON.stringify({
+    id: memory.id,
+    content: memory.content,
+    context: memory.context,
+    tags: memory.tags,
+    metadata: memory.metadata,
+    source: memory.source,
+    createdAt: memory.createdAt,
+    updatedAt: memory.updatedAt,
+    expiresAt: memory.expiresAt,
+  });
+}
+
+/** Every memory matching the filter as import lines, oldest first, from one snapshot. */
+export async function* exportMemories(store: MemoryStore, filter: unknown = {}): AsyncIterable<string> {
+  const parsed = parseInput(exportRequestSchema, filter);
+  for await (const memory of store.exportMemories(parsed)) {
+    yield toImportLine(memory);
+  }
+}
