@@ -12,50 +12,50 @@ const contextPattern = /^[a-z0-9][a-z0-9._-]*$/;
 const tagPattern = /^[\p{L}\p{N}][\p{L}\p{N}._:/+#-]*$/u;
 
 export const contentSchema = z
-  .string({ error: 'must be a string' })
+  .string({ message: 'must be a string' })
   .trim()
-  .min(1, { error: 'must not be empty' })
+  .min(1, { message: 'must not be empty' })
   .refine((value) => codePointLength(value) <= limits.contentMaxChars, {
-    error: `must be at most ${limits.contentMaxChars} characters`,
+    message: `must be at most ${limits.contentMaxChars} characters`,
   });
 
 export const contextNameSchema = z
-  .string({ error: 'must be a string' })
+  .string({ message: 'must be a string' })
   .trim()
   .toLowerCase()
-  .min(1, { error: 'must not be empty' })
-  .max(limits.contextMaxChars, { error: `must be at most ${limits.contextMaxChars} characters` })
+  .min(1, { message: 'must not be empty' })
+  .max(limits.contextMaxChars, { message: `must be at most ${limits.contextMaxChars} characters` })
   .regex(contextPattern, {
-    error:
+    message:
       'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
   });
 
 export const tagSchema = z
-  .string({ error: 'must be a string' })
+  .string({ invalid_type_error: 'must be a string', required_error: 'is required' })
   .trim()
   .toLowerCase()
-  .min(1, { error: 'must not be empty' })
-  .refine((value) => codePointLength(value) <= limits.tagMaxChars, {
-    error: `must be at most ${limits.tagMaxChars} characters`,
-  })
+  .min(1, { message: 'must not be empty' })
   .regex(tagPattern, {
-    error: 'must start with a letter or digit and contain no spaces or commas',
+    message: 'must start with a letter or digit and contain no spaces or commas',
+  })
+  .refine((value) => codePointLength(value) <= limits.tagMaxChars, {
+    message: `must be at most ${limits.tagMaxChars} characters`,
   });
 
 /** Tags, lower-cased, without repeats, sorted. */
 export const tagsSchema = z
-  .array(tagSchema, { error: 'must be an array of strings' })
+  .array(tagSchema, { invalid_type_error: 'must be an array of strings' })
   .transform((tags) => [...new Set(tags)].sort())
   .refine((tags) => tags.length <= limits.tagsMax, {
-    error: `must have at most ${limits.tagsMax} tags`,
+    message: `must have at most ${limits.tagsMax} tags`,
   });
 
 export const metadataSchema = z
-  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+  .record(z.string(), z.unknown(), { invalid_type_error: 'must be a JSON object' })
   .superRefine((value, context) => {
     const problem = checkJson(value, 1);
     if (problem) {
-      context.addIssue({ code: 'custom', message: problem });
+      context.addIssue({ code: z.ZodIssueCode.custom, message: problem });
       return;
     }
     const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
@@ -91,24 +91,23 @@ function checkJson(value: unknown, depth: number): string | undefined {
   return undefined;
 }
 
-const timestampSchema = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z',
-});
+const timestampSchema = z
+  .string({ invalid_type_error: 'must be a string' })
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z' });
 
 /** An ISO 8601 date-time, returned in UTC with milliseconds. */
 export const isoTimestampSchema = timestampSchema.transform((value) =>
   new Date(value).toISOString(),
 );
 
-export const newMemorySchema = z.strictObject({
+export const newMemorySchema = z.object({
   content: contentSchema,
   context: contextNameSchema.default(defaultContext),
   tags: tagsSchema.default([]),
   metadata: metadataSchema.default({}),
   source: z.enum(memorySources).default('cli'),
   expiresAt: isoTimestampSchema.nullable().default(null),
-});
+}).strict();
 export type NewMemory = z.output<typeof newMemorySchema>;
 export type NewMemoryInput = z.input<typeof newMemorySchema>;
 
@@ -122,6 +121,7 @@ export const memoryPatchSchema = z
     /** When set, the update fails with a conflict unless the memory is at this version. */
     expectedVersion: z.number().int().positive().optional(),
   })
+  .strict()
   .refine(
     (patch) =>
       patch.content !== undefined ||
@@ -129,7 +129,7 @@ export const memoryPatchSchema = z
       patch.tags !== undefined ||
       patch.metadata !== undefined ||
       patch.expiresAt !== undefined,
-    { error: 'Nothing to update: give new content, a context, tags, metadata or an expiry.' },
+    { message: 'Nothing to update: give new content, a context, tags, metadata or an expiry.' },
   );
 export type MemoryPatch = z.output<typeof memoryPatchSchema>;
 export type MemoryPatchInput = z.input<typeof memoryPatchSchema>;
@@ -137,7 +137,7 @@ export type MemoryPatchInput = z.input<typeof memoryPatchSchema>;
 const metadataFilterSchema = z.record(
   z.string().min(1).max(128),
   z.union([z.string(), z.number(), z.boolean(), z.null()]),
-  { error: 'must map metadata keys to strings, numbers, booleans or null' },
+  { invalid_type_error: 'must map metadata keys to strings, numbers, booleans or null' },
 );
 
 const filterShape = {
@@ -148,20 +148,20 @@ const filterShape = {
   createdBefore: isoTimestampSchema.optional(),
 };
 
-export const listRequestSchema = z.strictObject({
+export const listRequestSchema = z.object({
   ...filterShape,
   limit: z.number().int().min(1).max(limits.listMaxLimit).default(limits.listDefaultLimit),
   cursor: z.string().max(512).optional(),
-});
+}).strict();
 export type ListRequest = z.output<typeof listRequestSchema>;
 export type ListRequestInput = z.input<typeof listRequestSchema>;
 
-export const searchRequestSchema = z.strictObject({
-  query: z.string({ error: 'must be a string' }),
+export const searchRequestSchema = z.object({
+  query: z.string({ invalid_type_error: 'must be a string', required_error: 'is required' }),
   ...filterShape,
   limit: z.number().int().min(1).max(limits.searchMaxLimit).default(limits.searchDefaultLimit),
   cursor: z.string().max(512).optional(),
-});
+}).strict();
 export type SearchRequest = z.output<typeof searchRequestSchema>;
 export type SearchRequestInput = z.input<typeof searchRequestSchema>;
 
@@ -207,7 +207,7 @@ export interface ImportRecord {
  * Parse `input` with `schema`, turning the first problems into one `validation_failed` error
  * whose message names each field and what is wrong with it.
  */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) {
     return result.data;

@@ -1,0 +1,47 @@
+import { deleteMemory, getMemory, preview } from '@memzero/core';
+
+import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
+import { withStore } from '../store.js';
+
+export interface DeleteOptions {
+  yes?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Delete a memory. On a terminal it shows the memory and asks first, unless `--yes`; without a
+ * terminal (scripts, pipes) it deletes without asking. The history stays readable.
+ */
+export async function remove(id: string, options: DeleteOptions, io: CommandIO): Promise<number> {
+  return withStore(io.env, async (store) => {
+    const colors = colorsFor(io.stdout, io.env);
+    const interactive = !options.yes && io.stdin.isTTY === true && io.stdout.isTTY === true;
+
+    if (interactive) {
+      const memory = await getMemory(store, id);
+      const { default: confirm } = await import('@inquirer/confirm');
+      const sure = await confirm(
+        {
+          message: `Delete ${memory.id} from ${memory.context}: "${preview(memory.content, 60).text}"?`,
+          default: false,
+        },
+        { input: io.stdin, output: io.stdout },
+      );
+      if (!sure) {
+        writeLine(io.stdout, 'Nothing was deleted.');
+        return 0;
+      }
+    }
+
+    const deleted = await deleteMemory(store, id);
+    if (options.json) {
+      writeJson(io.stdout, deleted);
+    } else {
+      writeLine(
+        io.stdout,
+        `Deleted ${colors.yellow(deleted.id)}. Its history stays available: mem0 history ${deleted.id}`,
+      );
+    }
+    return 0;
+  });
+}

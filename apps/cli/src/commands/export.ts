@@ -1,0 +1,59 @@
+import { once } from 'node:events';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+
+import { exportMemories } from '@memzero/core';
+
+import { type CommandIO, writeLine } from '../io.js';
+import { filterFromOptions, type FilterOptions } from '../options.js';
+import { withStore } from '../store.js';
+
+export interface ExportOptions extends FilterOptions {
+  output?: string;
+}
+
+/**
+ * Write memories as JSON Lines to stdout or to `--output FILE`. A file is written under a
+ * temporary name and renamed when complete, so it never holds half an export.
+ */
+export async function exportCommand(options: ExportOptions, io: CommandIO): Promise<number> {
+  const filter = filterFromOptions(options);
+
+  if (!options.output) {
+    const count = await withStore(io.env, (store) => writeLines(exportMemories(store, filter), io.stdout));
+    if (io.stdout.isTTY !== true) {
+      return 0;
+    }
+    writeLine(io.stderr, `Exported ${count} memories.`);
+    return 0;
+  }
+
+  const target = options.output;
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const file = createWriteStream(temporary, { mode: 0o600 });
+  try {
+    await once(file, 'open');
+    const count = await withStore(io.env, (store) => writeLines(exportMemories(store, filter), file));
+    file.end();
+    await once(file, 'finish');
+    renameSync(temporary, target);
+    writeLine(io.stderr, `Exported ${count} memories to ${target}.`);
+    return 0;
+  } catch (error) {
+    file.destroy();
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function writeLines(lines: AsyncIterable<string>, output: Writable): Promise<number> {
+  let count = 0;
+  for await (const line of lines) {
+    count++;
+    if (!output.write(`${line}\n`)) {
+      await once(output, 'drain');
+    }
+  }
+  return count;
+}

@@ -1,0 +1,62 @@
+import { parseTimeInput, updateMemory } from '@memzero/core';
+
+import { formatMemory } from '../format.js';
+import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
+import { parseMetadataPairs } from '../options.js';
+import { withStore } from '../store.js';
+import { contentFromArgumentsOrStdin } from './add.js';
+
+export interface UpdateOptions {
+  context?: string;
+  tag?: string[];
+  meta?: string[];
+  expires?: string;
+  json?: boolean;
+}
+
+/**
+ * Change a memory: new content from the arguments (or stdin when nothing else changes), a new
+ * context, tags that replace the old ones, metadata that replaces the old object, an expiry.
+ */
+export async function update(
+  id: string,
+  words: string[],
+  options: UpdateOptions & { noExpiry?: boolean },
+  io: CommandIO,
+): Promise<number> {
+  const changesOtherThanContent =
+    options.context !== undefined ||
+    options.tag !== undefined ||
+    options.meta !== undefined ||
+    options.expires !== undefined ||
+    options.noExpiry === true;
+
+  const content =
+    words.length > 0 || !changesOtherThanContent
+      ? await contentFromArgumentsOrStdin(words, io, `update ${id}`)
+      : undefined;
+
+  const patch = {
+    content,
+    context: options.context,
+    tags: options.tag,
+    metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
+    expiresAt: options.noExpiry
+      ? null
+      : options.expires
+        ? parseTimeInput(options.expires, '--expires', 'future')
+        : undefined,
+  };
+
+  const memory = await withStore(io.env, (store) => updateMemory(store, id, patch));
+
+  if (options.json) {
+    writeJson(io.stdout, memory);
+    return 0;
+  }
+  const colors = colorsFor(io.stdout, io.env);
+  writeLine(io.stdout, `Updated ${colors.yellow(memory.id)} to version ${memory.version}.`);
+  writeLine(io.stdout);
+  writeLine(io.stdout, formatMemory(memory, colors));
+  return 0;
+}

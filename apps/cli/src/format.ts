@@ -1,0 +1,65 @@
+import { type ContextSummary, type Memory, preview, type Revision, type SearchHit } from '@memzero/core';
+
+import type { Colors } from './io.js';
+
+/** The date and minute of an ISO timestamp, in UTC: `2026-01-31 09:30`. */
+export function shortTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+function tagList(tags: string[], colors: Colors): string {
+  return tags.length === 0 ? '' : ` ${colors.cyan(tags.map((tag) => `#${tag}`).join(' '))}`;
+}
+
+/** One line per memory: id, time, context, tags, then a preview of the content. */
+export function formatMemoryLine(memory: Memory, colors: Colors, width = 100): string {
+  const head = `${colors.yellow(memory.id)}  ${colors.dim(shortTime(memory.createdAt))}  ${colors.green(memory.context)}${tagList(memory.tags, colors)}`;
+  return `${head}\n    ${preview(memory.content, width).text}`;
+}
+
+/** Every field of one memory, then its full content. */
+export function formatMemory(memory: Memory, colors: Colors): string {
+  const lines = [
+    `${colors.bold('id')}        ${colors.yellow(memory.id)}`,
+    `${colors.bold('context')}   ${colors.green(memory.context)}`,
+  ];
+  if (memory.tags.length > 0) {
+    lines.push(`${colors.bold('tags')}     ${tagList(memory.tags, colors).trim()}`);
+  }
+  if (Object.keys(memory.metadata).length > 0) {
+    lines.push(`${colors.bold('metadata')}  ${JSON.stringify(memory.metadata)}`);
+  }
+  lines.push(
+    `${colors.bold('created')}   ${shortTime(memory.createdAt)} UTC`,
+    `${colors.bold('updated')}   ${shortTime(memory.updatedAt)} UTC (version ${memory.version}, from ${memory.source})`,
+  );
+  if (memory.expiresAt) {
+    lines.push(`${colors.bold('expires')}   ${shortTime(memory.expiresAt)} UTC`);
+  }
+  lines.push('', memory.content);
+  return lines.join('\n');
+}
+
+/** A numbered search hit: the head line, then the snippet with matches highlighted. */
+export function formatHit(hit: SearchHit, rank: number, colors: Colors): string {
+  const snippet = hit.snippet.replace(/\*\*(.+?)\*\*/gu, (_match, word: string) =>
+    colors.isColorSupported ? colors.bold(colors.magenta(word)) : `[${word}]`,
+  );
+  const head = `${colors.dim(`${rank}.`)} ${colors.yellow(hit.id)}  ${colors.green(hit.context)}${tagList(hit.tags, colors)}  ${colors.dim(shortTime(hit.createdAt))}`;
+  return `${head}\n   ${snippet}`;
+}
+
+export function formatRevision(revision: Revision, colors: Colors): string {
+  const head = `${colors.bold(`v${revision.version}`)} ${revision.operation.padEnd(6)} ${colors.dim(shortTime(revision.createdAt))}  ${colors.green(revision.context)}${tagList(revision.tags, colors)}`;
+  return `${head}\n    ${preview(revision.content, 100).text}`;
+}
+
+export function formatContexts(contexts: ContextSummary[], colors: Colors): string {
+  const width = Math.max(7, ...contexts.map((context) => context.name.length));
+  const header = colors.dim(`${'CONTEXT'.padEnd(width)}  MEMORIES  LAST CHANGE`);
+  const rows = contexts.map(
+    (context) =>
+      `${colors.green(context.name.padEnd(width))}  ${String(context.memoryCount).padStart(8)}  ${context.lastUpdatedAt ? shortTime(context.lastUpdatedAt) : '-'}`,
+  );
+  return [header, ...rows].join('\n');
+}

@@ -1,0 +1,60 @@
+import { invalidArgument, type MetadataScalar, parseTimeInput } from '@memzero/core';
+
+/** Options shared by the commands that filter memories. */
+export interface FilterOptions {
+  context?: string;
+  tag?: string[];
+  meta?: string[];
+  since?: string;
+  until?: string;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseLimit(value: string): number {
+  if (!/^\d{1,7}$/.test(value.trim())) {
+    throw invalidArgument(`--limit "${value}" is not a whole number. Give a number such as 20.`);
+  }
+  return Number(value);
+}
+
+/**
+ * Parse `key=value` pairs. The value is read as JSON when it is a number, true, false, null or a
+ * quoted string, and as plain text otherwise, so `--meta priority=2` stores the number 2 and
+ * `--meta owner=ana` the string "ana".
+ */
+export function parseMetadataPairs(pairs: string[] = []): Record<string, MetadataScalar> {
+  const metadata: Record<string, MetadataScalar> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) {
+      throw invalidArgument(`--meta "${pair}" is not a key=value pair. Write it as --meta key=value.`);
+    }
+    metadata[pair.slice(0, equals).trim()] = parseScalar(pair.slice(equals + 1));
+  }
+  return metadata;
+}
+
+function parseScalar(text: string): MetadataScalar {
+  if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null|".*")$/s.test(text)) {
+    try {
+      return JSON.parse(text) as MetadataScalar;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** The filter fields of a list, search or export request. */
+export function filterFromOptions(options: FilterOptions) {
+  return {
+    context: options.context,
+    tags: options.tag,
+    metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
+    createdAfter: options.since ? parseTimeInput(options.since, '--since') : undefined,
+    createdBefore: options.until ? parseTimeInput(options.until, '--until') : undefined,
+  };
+}

@@ -1,0 +1,28 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The directory holding the local database: `MEM0_HOME` when set, otherwise the platform's
+ * data directory (`$XDG_DATA_HOME/mem0` or `~/.local/share/mem0` on Linux,
+ * `~/Library/Application Support/mem0` on macOS, `%LOCALAPPDATA%\mem0` on Windows).
+ */
+export function dataDirectory(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
+  if (env.MEM0_HOME) {
+    return resolve(env.MEM0_HOME);
+  }
+  if (platform === 'darwin') {
+    return join(home, 'Library', 'Application Support', 'mem0');
+  }
+  if (platform === 'win32') {
+    return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'mem0');
+  }
+  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'mem0');
+}
+
+export function databasePath(env: NodeJS.ProcessEnv): string {
+  return join(dataDirectory(env), 'mem0.db');
+}

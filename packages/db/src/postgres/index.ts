@@ -1,0 +1,2 @@
+export { migratePostgres } from './migrate.js';
+export { postgresMigrations } from '../migrations/generated.js';

@@ -1,0 +1,46 @@
+import { Mem0Error } from '@memzero/core';
+
+/** The SQLite error codes that mean something to a user, turned into mem0 errors. */
+export function translateSqliteError(error: unknown, path: string): unknown {
+  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') {
+    return error;
+  }
+
+  const code = error.code;
+  if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENOENT'].includes(code)) {
+    return new Mem0Error(
+      'store_unavailable',
+      `Cannot create or open the database ${path} (${code}). Check that you may write to its directory, or set MEM0_HOME to another directory.`,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new Mem0Error(
+      'store_busy',
+      `The database ${path} is busy: another process held its write lock for longer than the busy timeout. Try again.`,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+    return new Mem0Error(
+      'store_unavailable',
+      `Cannot open the database ${path} for writing. Check that the directory exists and that you may write to it, or set MEM0_HOME to another directory.`,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new Mem0Error(
+      'store_unavailable',
+      `The file ${path} is not a mem0 database or is damaged. Move it away to start a new one.`,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    return new Mem0Error(
+      'store_unavailable',
+      `Writing to the database ${path} failed (${code}). Check the free disk space and try again.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
