@@ -12,7 +12,7 @@ const contextPattern = /^[a-z0-9][a-z0-9._-]*$/;
 const tagPattern = /^[\p{L}\p{N}][\p{L}\p{N}._:/+#-]*$/u;
 
 export const contentSchema = z
-  .string({ message: 'must be a string' })
+  .string({ invalid_type_error: 'must be a string', required_error: 'is required' })
   .trim()
   .min(1, { message: 'must not be empty' })
   .refine((value) => codePointLength(value) <= limits.contentMaxChars, {
@@ -20,7 +20,7 @@ export const contentSchema = z
   });
 
 export const contextNameSchema = z
-  .string({ message: 'must be a string' })
+  .string({ invalid_type_error: 'must be a string', required_error: 'is required' })
   .trim()
   .toLowerCase()
   .min(1, { message: 'must not be empty' })

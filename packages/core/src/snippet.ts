@@ -62,7 +62,13 @@ export function buildSnippet(
     if (token.start < start || token.end > end) {
       continue;
     }
-    excerpt += content.slice(cursor, token.start) + open + content.slice(token.start, token.end) + close;
+    const word = content.slice(token.start, token.end);
+    if (token.start === cursor && excerpt.endsWith(close) && cursor > start) {
+      // Adjacent matches (segmented CJK words) share one pair of markers.
+      excerpt = excerpt.slice(0, -close.length) + word + close;
+    } else {
+      excerpt += content.slice(cursor, token.start) + open + word + close;
+    }
     cursor = token.end;
   }
   excerpt += content.slice(cursor, end);
