@@ -7,11 +7,11 @@
 // offline with `prisma migrate diff` and applied by the migrator in packages/db at start-up.
 // SQL that Prisma cannot express (the FTS5 index, triggers, generated columns) is added by hand
 // below the generated part of migration.sql.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { prismaDiff } from './prisma-diff.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const name = process.argv[2];
@@ -19,39 +19,6 @@ const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {
   console.error('Usage: pnpm db:generate NAME (lowercase letters, digits and underscores)');
   process.exit(2);
-}
-
-export function prismaDiff(provider, fromSchema, toSchema) {
-  // `prisma generate` and `migrate diff` never run the schema engine binary, but the CLI
-  // tries to download one unless this variable points at an existing executable.
-  const placeholderEngine = path.join(tmpdir(), 'mem0-prisma-placeholder-engine');
-  writeFileSync(placeholderEngine, '#!/bin/sh\nexit 1\n');
-  chmodSync(placeholderEngine, 0o755);
-
-  const from = fromSchema ? ['--from-schema-datamodel', fromSchema] : ['--from-empty'];
-  return execFileSync(
-    path.join(root, 'packages/db/node_modules/.bin/prisma'),
-    [
-      'migrate',
-      'diff',
-      '--config',
-      path.join(root, 'prisma', provider, 'prisma.config.ts'),
-      ...from,
-      '--to-schema-datamodel',
-      toSchema,
-      '--script',
-    ],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        PRISMA_SCHEMA_ENGINE_BINARY: placeholderEngine,
-        PRISMA_HIDE_UPDATE_MESSAGE: '1',
-        DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
 }
 
 for (const provider of ['sqlite', 'postgres']) {

@@ -17,32 +17,32 @@ import type { AddResult, MemoryStore } from './store.js';
 // The use cases: each validates what a user sent, then calls the store. Commands, routes and
 // tools call these, never the store methods directly.
 
-export function addMemory(store: MemoryStore, input: unknown): Promise<AddResult> {
+export async function addMemory(store: MemoryStore, input: unknown): Promise<AddResult> {
   return store.add(parseInput(newMemorySchema, input));
 }
 
-export function getMemory(store: MemoryStore, id: string): Promise<Memory> {
+export async function getMemory(store: MemoryStore, id: string): Promise<Memory> {
   return store.get(parseId(id));
 }
 
-export function listMemories(store: MemoryStore, input: unknown): Promise<Page<Memory>> {
+export async function listMemories(store: MemoryStore, input: unknown): Promise<Page<Memory>> {
   return store.list(checkTimeRange(parseInput(listRequestSchema, input)));
 }
 
-export function updateMemory(store: MemoryStore, id: string, patch: unknown): Promise<Memory> {
+export async function updateMemory(store: MemoryStore, id: string, patch: unknown): Promise<Memory> {
   const memoryId = parseId(id);
   return store.update(memoryId, parseInput(memoryPatchSchema, patch));
 }
 
-export function deleteMemory(store: MemoryStore, id: string): Promise<Memory> {
+export async function deleteMemory(store: MemoryStore, id: string): Promise<Memory> {
   return store.delete(parseId(id));
 }
 
-export function memoryHistory(store: MemoryStore, id: string): Promise<Revision[]> {
+export async function memoryHistory(store: MemoryStore, id: string): Promise<Revision[]> {
   return store.history(parseId(id));
 }
 
-export function searchMemories(store: MemoryStore, input: unknown): Promise<Page<SearchHit>> {
+export async function searchMemories(store: MemoryStore, input: unknown): Promise<Page<SearchHit>> {
   const request = checkTimeRange(parseInput(searchRequestSchema, input));
 
   // Reject a blank or over-long query before the store sees it.
@@ -50,7 +50,7 @@ export function searchMemories(store: MemoryStore, input: unknown): Promise<Page
   return store.search(request);
 }
 
-export function listContexts(store: MemoryStore): Promise<ContextSummary[]> {
+export async function listContexts(store: MemoryStore): Promise<ContextSummary[]> {
   return store.contexts();
 }
 

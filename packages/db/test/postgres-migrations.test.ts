@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+
+import { Pool } from 'pg';
+
+import { migratePostgres, postgresMigrations } from '../src/postgres/index.js';
+
+// The server to create throwaway databases on; CI and the development machine run PostgreSQL
+// on 127.0.0.1:5432 with trust authentication.
+const adminUrl = process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+describe('PostgreSQL migrations', () => {
+  const name = `mem0_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Pool({ connectionString: adminUrl, max: 1 });
+  let pool: Pool;
+
+  beforeAll(async () => {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    pool = new Pool({ connectionString: url.toString(), max: 4 });
+  });
+
+  afterAll(async () => {
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('apply once when two servers start together', async () => {
+    const results = await Promise.all([migratePostgres(pool), migratePostgres(pool)]);
+
+    expect(results.flat().sort()).toEqual(postgresMigrations.map((migration) => migration.name));
+    const { rows } = await pool.query('SELECT name, checksum FROM "_mem0_migrations" ORDER BY name');
+    expect(rows).toEqual(
+      postgresMigrations.map((migration) => ({ name: migration.name, checksum: migration.checksum })),
+    );
+  });
+
+  it('create the tables of the schema', async () => {
+    const { rows } = await pool.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(rows.map((row) => row.table_name)).toEqual(
+      expect.arrayContaining(['contexts', 'memories', 'memory_tags', 'revisions', 'users']),
+    );
+  });
+
+  it('index search text with the simple configuration', async () => {
+    await pool.query(`INSERT INTO users (id, created_at) VALUES ('u1', now())`);
+    await pool.query(`INSERT INTO contexts (id, name, owner_id, created_at) VALUES ('c1', 'default', 'u1', now())`);
+    await pool.query(
+      `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text, metadata, source, version, created_at, updated_at)
+       VALUES ('m1', 'c1', 'u1', 'The cafés are open', 'h', 'the cafes are open', '{}', 'cli', 1, now(), now())`,
+    );
+    const { rows } = await pool.query(
+      `SELECT id FROM memories WHERE search_vector @@ to_tsquery('simple'::regconfig, 'cafes & open')`,
+    );
+    expect(rows).toEqual([{ id: 'm1' }]);
+  });
+
+  it('apply nothing the second time', async () => {
+    expect(await migratePostgres(pool)).toEqual([]);
+  });
+
+  it('reject a database migrated by newer code', async () => {
+    await pool.query(`INSERT INTO "_mem0_migrations" (name, checksum) VALUES ('9999_future', 'x')`);
+    await expect(migratePostgres(pool)).rejects.toMatchObject({ code: 'schema_too_new' });
+    await pool.query(`DELETE FROM "_mem0_migrations" WHERE name = '9999_future'`);
+  });
+});
