@@ -26,7 +26,9 @@ for (const provider of ['sqlite', 'postgres']) {
   const migrationsDir = path.join(root, 'prisma', provider, 'migrations');
   mkdirSync(migrationsDir, { recursive: true });
 
-  const existing = readdirSync(migrationsDir).filter((entry) => /^\d{4}_/.test(entry)).sort();
+  const existing = readdirSync(migrationsDir)
+    .filter((entry) => /^\d{4}_/.test(entry))
+    .sort();
   const latest = existing.at(-1);
   const previousSchema = latest ? path.join(migrationsDir, latest, 'schema.prisma') : undefined;
 

@@ -10,5 +10,7 @@ export default defineConfig({
   engine: 'js',
   schema: path.join(__dirname, 'schema.prisma'),
   adapter: async () =>
-    new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://127.0.0.1:5432/postgres' }),
+    new PrismaPg({
+      connectionString: process.env.DATABASE_URL ?? 'postgresql://127.0.0.1:5432/postgres',
+    }),
 });

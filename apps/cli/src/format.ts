@@ -1,4 +1,10 @@
-import { type ContextSummary, type Memory, preview, type Revision, type SearchHit } from '@memzero/core';
+import {
+  type ContextSummary,
+  type Memory,
+  preview,
+  type Revision,
+  type SearchHit,
+} from '@memzero/core';
 
 import type { Colors } from './io.js';
 

@@ -21,8 +21,7 @@ export function colorsFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
   if (force !== undefined && force !== '' && force !== '0') {
     return pc.createColors(true);
   }
-  const enabled =
-    stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb' && force !== '0';
+  const enabled = stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb' && force !== '0';
   return pc.createColors(enabled);
 }
 

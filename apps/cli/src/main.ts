@@ -63,10 +63,16 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     new Option('-m, --meta <key=value>', description).argParser(collect);
   const jsonOption = () => new Option('--json', 'print JSON only, for scripts');
   const limitOption = (fallback: number) =>
-    new Option('-n, --limit <n>', `how many results to show (default ${fallback})`).argParser(parseLimit);
+    new Option('-n, --limit <n>', `how many results to show (default ${fallback})`).argParser(
+      parseLimit,
+    );
   const sinceOption = () =>
-    new Option('--since <when>', 'only memories created at or after: 2026-01-31, an ISO date-time, or 12h, 7d, 2w ago');
-  const untilOption = () => new Option('--until <when>', 'only memories created before, in the same forms as --since');
+    new Option(
+      '--since <when>',
+      'only memories created at or after: 2026-01-31, an ISO date-time, or 12h, 7d, 2w ago',
+    );
+  const untilOption = () =>
+    new Option('--until <when>', 'only memories created before, in the same forms as --since');
 
   program
     .command('add')
@@ -74,8 +80,12 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .argument('[text...]', 'the text to remember')
     .addOption(contextOption())
     .addOption(tagOption('a tag for the memory (repeat for more)'))
-    .addOption(metaOption('a metadata field (repeat for more); numbers, true, false and null are typed'))
-    .addOption(new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'))
+    .addOption(
+      metaOption('a metadata field (repeat for more); numbers, true, false and null are typed'),
+    )
+    .addOption(
+      new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'),
+    )
     .addOption(jsonOption())
     .action(
       run(async (words: string[], options) =>
@@ -117,7 +127,9 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .description('show one memory in full')
     .argument('<id>', 'the memory id')
     .addOption(jsonOption())
-    .action(run(async (id: string, options) => (await import('./commands/get.js')).get(id, options, io)));
+    .action(
+      run(async (id: string, options) => (await import('./commands/get.js')).get(id, options, io)),
+    );
 
   program
     .command('update')
@@ -127,7 +139,9 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .addOption(contextOption())
     .addOption(tagOption('replace the tags with these (repeat for more)'))
     .addOption(metaOption('replace the metadata with these fields (repeat for more)'))
-    .addOption(new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'))
+    .addOption(
+      new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'),
+    )
     .addOption(new Option('--no-expiry', 'keep the memory forever'))
     .addOption(jsonOption())
     .action(
@@ -149,7 +163,9 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .option('-y, --yes', 'do not ask for confirmation')
     .addOption(jsonOption())
     .action(
-      run(async (id: string, options) => (await import('./commands/delete.js')).remove(id, options, io)),
+      run(async (id: string, options) =>
+        (await import('./commands/delete.js')).remove(id, options, io),
+      ),
     );
 
   program
@@ -158,7 +174,9 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .argument('<id>', 'the memory id')
     .addOption(jsonOption())
     .action(
-      run(async (id: string, options) => (await import('./commands/history.js')).history(id, options, io)),
+      run(async (id: string, options) =>
+        (await import('./commands/history.js')).history(id, options, io),
+      ),
     );
 
   program

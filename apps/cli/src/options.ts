@@ -30,7 +30,9 @@ export function parseMetadataPairs(pairs: string[] = []): Record<string, Metadat
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
     if (equals <= 0) {
-      throw invalidArgument(`--meta "${pair}" is not a key=value pair. Write it as --meta key=value.`);
+      throw invalidArgument(
+        `--meta "${pair}" is not a key=value pair. Write it as --meta key=value.`,
+      );
     }
     metadata[pair.slice(0, equals).trim()] = parseScalar(pair.slice(equals + 1));
   }

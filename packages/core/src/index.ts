@@ -48,7 +48,14 @@ export type {
 export type { AddResult, ImportOutcome, MemoryStore } from './store.js';
 export { parseQuery, termMatches } from './query.js';
 export type { ParsedQuery } from './query.js';
-export { codePointLength, contentHash, normalizeContent, normalizeTerm, searchText, tokenize } from './text.js';
+export {
+  codePointLength,
+  contentHash,
+  normalizeContent,
+  normalizeTerm,
+  searchText,
+  tokenize,
+} from './text.js';
 export type { Token } from './text.js';
 export { buildSnippet, preview } from './snippet.js';
 export type { Preview, SnippetOptions } from './snippet.js';

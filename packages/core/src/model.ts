@@ -3,12 +3,7 @@ export const memorySources = ['cli', 'mcp', 'api', 'import'] as const;
 export type MemorySource = (typeof memorySources)[number];
 
 export type MetadataValue =
-  | string
-  | number
-  | boolean
-  | null
-  | MetadataValue[]
-  | { [key: string]: MetadataValue };
+  string | number | boolean | null | MetadataValue[] | { [key: string]: MetadataValue };
 export type Metadata = { [key: string]: MetadataValue };
 
 /** A scalar that a metadata filter compares a top-level metadata value with. */

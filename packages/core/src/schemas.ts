@@ -93,21 +93,26 @@ function checkJson(value: unknown, depth: number): string | undefined {
 
 const timestampSchema = z
   .string({ invalid_type_error: 'must be a string' })
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z' });
+  .datetime({
+    offset: true,
+    message: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z',
+  });
 
 /** An ISO 8601 date-time, returned in UTC with milliseconds. */
 export const isoTimestampSchema = timestampSchema.transform((value) =>
   new Date(value).toISOString(),
 );
 
-export const newMemorySchema = z.object({
-  content: contentSchema,
-  context: contextNameSchema.default(defaultContext),
-  tags: tagsSchema.default([]),
-  metadata: metadataSchema.default({}),
-  source: z.enum(memorySources).default('cli'),
-  expiresAt: isoTimestampSchema.nullable().default(null),
-}).strict();
+export const newMemorySchema = z
+  .object({
+    content: contentSchema,
+    context: contextNameSchema.default(defaultContext),
+    tags: tagsSchema.default([]),
+    metadata: metadataSchema.default({}),
+    source: z.enum(memorySources).default('cli'),
+    expiresAt: isoTimestampSchema.nullable().default(null),
+  })
+  .strict();
 export type NewMemory = z.output<typeof newMemorySchema>;
 export type NewMemoryInput = z.input<typeof newMemorySchema>;
 
@@ -148,20 +153,24 @@ const filterShape = {
   createdBefore: isoTimestampSchema.optional(),
 };
 
-export const listRequestSchema = z.object({
-  ...filterShape,
-  limit: z.number().int().min(1).max(limits.listMaxLimit).default(limits.listDefaultLimit),
-  cursor: z.string().max(512).optional(),
-}).strict();
+export const listRequestSchema = z
+  .object({
+    ...filterShape,
+    limit: z.number().int().min(1).max(limits.listMaxLimit).default(limits.listDefaultLimit),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
 export type ListRequest = z.output<typeof listRequestSchema>;
 export type ListRequestInput = z.input<typeof listRequestSchema>;
 
-export const searchRequestSchema = z.object({
-  query: z.string({ invalid_type_error: 'must be a string', required_error: 'is required' }),
-  ...filterShape,
-  limit: z.number().int().min(1).max(limits.searchMaxLimit).default(limits.searchDefaultLimit),
-  cursor: z.string().max(512).optional(),
-}).strict();
+export const searchRequestSchema = z
+  .object({
+    query: z.string({ invalid_type_error: 'must be a string', required_error: 'is required' }),
+    ...filterShape,
+    limit: z.number().int().min(1).max(limits.searchMaxLimit).default(limits.searchDefaultLimit),
+    cursor: z.string().max(512).optional(),
+  })
+  .strict();
 export type SearchRequest = z.output<typeof searchRequestSchema>;
 export type SearchRequestInput = z.input<typeof searchRequestSchema>;
 

@@ -18,7 +18,6 @@ const wordRun = /[\p{L}\p{N}\p{M}]+|\p{Extended_Pictographic}/gu;
 const unspacedScript =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
-const asciiOnly = /^[\x00-\x7f]*$/;
 const combiningDiacritics = /[\u0300-\u036f]/g;
 const letterOrDigit = /[\p{L}\p{N}\p{M}]+/gu;
 
@@ -30,7 +29,7 @@ let wordSegmenter: Intl.Segmenter | undefined;
  * marks are kept because they change the word.
  */
 export function normalizeTerm(word: string): string {
-  if (asciiOnly.test(word)) {
+  if (isAscii(word)) {
     return word.toLowerCase();
   }
   return word.normalize('NFKD').replace(combiningDiacritics, '').normalize('NFC').toLowerCase();
@@ -66,6 +65,15 @@ export function tokenize(text: string): Token[] {
   }
 
   return tokens;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function pushToken(tokens: Token[], word: string, start: number): void {

@@ -29,7 +29,11 @@ export async function listMemories(store: MemoryStore, input: unknown): Promise<
   return store.list(checkTimeRange(parseInput(listRequestSchema, input)));
 }
 
-export async function updateMemory(store: MemoryStore, id: string, patch: unknown): Promise<Memory> {
+export async function updateMemory(
+  store: MemoryStore,
+  id: string,
+  patch: unknown,
+): Promise<Memory> {
   const memoryId = parseId(id);
   return store.update(memoryId, parseInput(memoryPatchSchema, patch));
 }
@@ -54,8 +58,14 @@ export async function listContexts(store: MemoryStore): Promise<ContextSummary[]
   return store.contexts();
 }
 
-function checkTimeRange<T extends { createdAfter?: string; createdBefore?: string }>(request: T): T {
-  if (request.createdAfter && request.createdBefore && request.createdAfter > request.createdBefore) {
+function checkTimeRange<T extends { createdAfter?: string; createdBefore?: string }>(
+  request: T,
+): T {
+  if (
+    request.createdAfter &&
+    request.createdBefore &&
+    request.createdAfter > request.createdBefore
+  ) {
     throw new Mem0Error(
       'invalid_argument',
       `The time range is empty: it starts at ${request.createdAfter}, after its end at ${request.createdBefore}.`,
@@ -161,10 +171,16 @@ export function parseImportLine(line: string, now: number = Date.now()): ImportR
   try {
     value = JSON.parse(line);
   } catch {
-    throw new Mem0Error('validation_failed', 'Not valid JSON: each line must hold one JSON object.');
+    throw new Mem0Error(
+      'validation_failed',
+      'Not valid JSON: each line must hold one JSON object.',
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Mem0Error('validation_failed', 'Not a JSON object: each line must hold one memory object.');
+    throw new Mem0Error(
+      'validation_failed',
+      'Not a JSON object: each line must hold one memory object.',
+    );
   }
 
   const record = parseInput(importRecordSchema, value);
@@ -193,7 +209,10 @@ export function toImportLine(memory: Memory): string {
 }
 
 /** Every memory matching the filter as import lines, oldest first, from one snapshot. */
-export async function* exportMemories(store: MemoryStore, filter: unknown = {}): AsyncIterable<string> {
+export async function* exportMemories(
+  store: MemoryStore,
+  filter: unknown = {},
+): AsyncIterable<string> {
   const parsed = parseInput(exportRequestSchema, filter);
   for await (const memory of store.exportMemories(parsed)) {
     yield toImportLine(memory);

@@ -15,7 +15,9 @@ describe('ids', () => {
   it('canonicalizes ULIDs and UUIDs', () => {
     const id = newId();
     expect(parseId(id.toLowerCase())).toBe(id);
-    expect(parseId('3F2504E0-4F89-11D3-9A0C-0305E82C3301')).toBe('3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+    expect(parseId('3F2504E0-4F89-11D3-9A0C-0305E82C3301')).toBe(
+      '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+    );
   });
 
   it.each(['', 'abc', '../etc/passwd', '01ARZ3NDEKTSV4RRFFQ69G5FAVX', "1' OR '1'='1"])(

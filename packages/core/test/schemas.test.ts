@@ -46,11 +46,23 @@ describe('newMemorySchema', () => {
     ['context with a slash', { content: 'x', context: 'team/x' }, /context may contain only/],
     ['context too long', { content: 'x', context: 'a'.repeat(65) }, /context must be at most 64/],
     ['tag with a space', { content: 'x', tags: ['two words'] }, /tags.0 must start with/],
-    ['too many tags', { content: 'x', tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }, /at most 32 tags/],
+    [
+      'too many tags',
+      { content: 'x', tags: Array.from({ length: 33 }, (_, i) => `t${i}`) },
+      /at most 32 tags/,
+    ],
     ['tag too long', { content: 'x', tags: ['a'.repeat(65)] }, /at most 64 characters/],
     ['metadata array', { content: 'x', metadata: [1] }, /metadata must be a JSON object/],
-    ['metadata too deep', { content: 'x', metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } }, /nested at most 5/],
-    ['metadata too big', { content: 'x', metadata: { a: 'x'.repeat(limits.metadataMaxBytes) } }, /at most 16384 bytes/],
+    [
+      'metadata too deep',
+      { content: 'x', metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } },
+      /nested at most 5/,
+    ],
+    [
+      'metadata too big',
+      { content: 'x', metadata: { a: 'x'.repeat(limits.metadataMaxBytes) } },
+      /at most 16384 bytes/,
+    ],
     ['unknown field', { content: 'x', colour: 'red' }, /unknown field "colour"/],
     ['bad expiry', { content: 'x', expiresAt: 'tomorrow' }, /expiresAt must be an ISO 8601/],
   ])('rejects %s', (_name, input, message) => {

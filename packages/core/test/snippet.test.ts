@@ -3,7 +3,10 @@ import { buildSnippet, preview } from '../src/snippet.js';
 
 describe('buildSnippet', () => {
   it('marks every matched word', () => {
-    const snippet = buildSnippet('The staging database is reset on Sunday', parseQuery('staging reset'));
+    const snippet = buildSnippet(
+      'The staging database is reset on Sunday',
+      parseQuery('staging reset'),
+    );
     expect(snippet).toBe('The **staging** database is **reset** on Sunday');
   });
 

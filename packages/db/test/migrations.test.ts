@@ -34,10 +34,19 @@ describe('SQLite migrations', () => {
       .pluck()
       .all();
     expect(tables).toEqual(
-      expect.arrayContaining(['contexts', 'memories', 'memories_fts', 'memory_tags', 'revisions', 'users']),
+      expect.arrayContaining([
+        'contexts',
+        'memories',
+        'memories_fts',
+        'memory_tags',
+        'revisions',
+        'users',
+      ]),
     );
     expect(db.pragma('user_version', { simple: true })).toBe(sqliteMigrations.length);
-    expect(appliedSqliteMigrations(db)).toEqual(sqliteMigrations.map((migration) => migration.name));
+    expect(appliedSqliteMigrations(db)).toEqual(
+      sqliteMigrations.map((migration) => migration.name),
+    );
     db.close();
   });
 
@@ -71,7 +80,11 @@ describe('SQLite migrations', () => {
     const db = new Database(join(directory.path, 'failing.db'));
     const migrations: Migration[] = [
       { name: '0001_a', checksum: 'a', sql: 'CREATE TABLE a (x INTEGER);' },
-      { name: '0002_b', checksum: 'b', sql: 'CREATE TABLE b (x INTEGER); INSERT INTO missing VALUES (1);' },
+      {
+        name: '0002_b',
+        checksum: 'b',
+        sql: 'CREATE TABLE b (x INTEGER); INSERT INTO missing VALUES (1);',
+      },
     ];
 
     expect(() => migrateSqlite(db, migrations)).toThrow(/no such table: missing/);
@@ -97,7 +110,9 @@ describe('SQLite migrations', () => {
       expect(result.code).toBe(0);
     }
     const db = openSqliteDatabase(file);
-    expect(appliedSqliteMigrations(db)).toEqual(sqliteMigrations.map((migration) => migration.name));
+    expect(appliedSqliteMigrations(db)).toEqual(
+      sqliteMigrations.map((migration) => migration.name),
+    );
     expect(db.prepare("SELECT count(*) FROM users WHERE id = 'local'").pluck().get()).toBe(1);
     db.close();
   });

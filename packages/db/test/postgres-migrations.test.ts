@@ -6,7 +6,8 @@ import { migratePostgres, postgresMigrations } from '../src/postgres/index.js';
 
 // The server to create throwaway databases on; CI and the development machine run PostgreSQL
 // on 127.0.0.1:5432 with trust authentication.
-const adminUrl = process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const adminUrl =
+  process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 describe('PostgreSQL migrations', () => {
   const name = `mem0_test_${randomBytes(6).toString('hex')}`;
@@ -30,9 +31,14 @@ describe('PostgreSQL migrations', () => {
     const results = await Promise.all([migratePostgres(pool), migratePostgres(pool)]);
 
     expect(results.flat().sort()).toEqual(postgresMigrations.map((migration) => migration.name));
-    const { rows } = await pool.query('SELECT name, checksum FROM "_mem0_migrations" ORDER BY name');
+    const { rows } = await pool.query(
+      'SELECT name, checksum FROM "_mem0_migrations" ORDER BY name',
+    );
     expect(rows).toEqual(
-      postgresMigrations.map((migration) => ({ name: migration.name, checksum: migration.checksum })),
+      postgresMigrations.map((migration) => ({
+        name: migration.name,
+        checksum: migration.checksum,
+      })),
     );
   });
 
@@ -47,7 +53,9 @@ describe('PostgreSQL migrations', () => {
 
   it('index search text with the simple configuration', async () => {
     await pool.query(`INSERT INTO users (id, created_at) VALUES ('u1', now())`);
-    await pool.query(`INSERT INTO contexts (id, name, owner_id, created_at) VALUES ('c1', 'default', 'u1', now())`);
+    await pool.query(
+      `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ('c1', 'default', 'u1', now())`,
+    );
     await pool.query(
       `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text, metadata, source, version, created_at, updated_at)
        VALUES ('m1', 'c1', 'u1', 'The cafés are open', 'h', 'the cafes are open', '{}', 'cli', 1, now(), now())`,

@@ -37,12 +37,18 @@ describe('Prisma schemas and migrations', () => {
     // Diff the snapshot stored with the latest migration against the current schema with the
     // Prisma CLI; any SQL means schema.prisma changed without `pnpm db:generate`.
     const migrations = join(prismaDir, provider, 'migrations');
-    const latest = readdirSync(migrations).filter((entry) => /^\d{4}_/.test(entry)).sort().at(-1)!;
+    const latest = readdirSync(migrations)
+      .filter((entry) => /^\d{4}_/.test(entry))
+      .sort()
+      .at(-1)!;
     const script = `
       import('${join(__dirname, '..', '..', '..', 'scripts', 'prisma-diff.mjs')}').then(({ prismaDiff }) =>
         process.stdout.write(prismaDiff(${JSON.stringify(provider)}, ${JSON.stringify(join(migrations, latest, 'schema.prisma'))}, ${JSON.stringify(join(prismaDir, provider, 'schema.prisma'))})));
     `;
-    const sql = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const sql = execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(sql).not.toMatch(/\b(CREATE|ALTER|DROP)\b/);
   });
 });

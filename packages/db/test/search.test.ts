@@ -40,7 +40,9 @@ describe('SQLite search', () => {
   beforeAll(async () => {
     context = temporaryStore();
     for (const [key, content] of Object.entries(corpus)) {
-      ids[key] = (await addMemory(context.store, { content, context: key === 'staging' ? 'ops' : 'default' })).memory.id;
+      ids[key] = (
+        await addMemory(context.store, { content, context: key === 'staging' ? 'ops' : 'default' })
+      ).memory.id;
     }
   });
 
@@ -75,13 +77,35 @@ describe('SQLite search', () => {
     expect(idsOf(await search(query))).toContain(ids[key]);
   });
 
-  it.each(['(', ')', '*', '"', '""', "'", '-', '--', 'NOT', 'OR', 'AND', 'a AND', '^', ':', 'col:', '{', 'NEAR(', '"unbalanced', '\\', '%', '_', '\u0000', '🙈🙉', '😀'.repeat(50)])(
-    'accepts the hostile query %j',
-    async (query) => {
-      const hits = await search(query);
-      expect(Array.isArray(hits)).toBe(true);
-    },
-  );
+  it.each([
+    '(',
+    ')',
+    '*',
+    '"',
+    '""',
+    "'",
+    '-',
+    '--',
+    'NOT',
+    'OR',
+    'AND',
+    'a AND',
+    '^',
+    ':',
+    'col:',
+    '{',
+    'NEAR(',
+    '"unbalanced',
+    '\\',
+    '%',
+    '_',
+    '\u0000',
+    '🙈🙉',
+    '😀'.repeat(50),
+  ])('accepts the hostile query %j', async (query) => {
+    const hits = await search(query);
+    expect(Array.isArray(hits)).toBe(true);
+  });
 
   it('rejects a blank query', async () => {
     await expect(search('   ')).rejects.toMatchObject({ code: 'invalid_argument' });
@@ -103,7 +127,11 @@ describe('SQLite search', () => {
     const first = await searchMemories(context.store, { query: 'the is', limit: 2 });
     expect(first.items).toHaveLength(2);
     expect(first.nextCursor).not.toBeNull();
-    const second = await searchMemories(context.store, { query: 'the is', limit: 2, cursor: first.nextCursor! });
+    const second = await searchMemories(context.store, {
+      query: 'the is',
+      limit: 2,
+      cursor: first.nextCursor!,
+    });
     expect(idsOf(second.items)).not.toEqual(expect.arrayContaining(idsOf(first.items)));
   });
 
@@ -149,14 +177,21 @@ describe('FTS index consistency', () => {
   });
 
   it('follows an import, twice', async () => {
-    const records = Array.from({ length: 50 }, (_, i) => ({ content: `imported golf ${i}`, context: 'bulk' }));
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      content: `imported golf ${i}`,
+      context: 'bulk',
+    }));
     const first = await importMemories(context.store, linesOf(records), { batchSize: 7 });
     const second = await importMemories(context.store, linesOf(records), { batchSize: 7 });
 
     expect(first).toMatchObject({ added: 50, duplicate: 0, rejected: 0 });
     expect(second).toMatchObject({ added: 0, duplicate: 50, rejected: 0 });
-    expect((await searchMemories(context.store, { query: 'golf', limit: 100 })).items).toHaveLength(50);
-    expect(context.store.database.prepare('SELECT count(*) FROM memories_fts').pluck().get()).toBe(50);
+    expect((await searchMemories(context.store, { query: 'golf', limit: 100 })).items).toHaveLength(
+      50,
+    );
+    expect(context.store.database.prepare('SELECT count(*) FROM memories_fts').pluck().get()).toBe(
+      50,
+    );
     expect(integrity).not.toThrow();
   });
 

@@ -67,7 +67,10 @@ describe('SqliteStore', () => {
   it('updates with a new version and keeps history', async () => {
     const { memory } = await addMemory(context.store, { content: 'v1', tags: ['a'] });
     clock += 1000;
-    const updated = await updateMemory(context.store, memory.id, { content: 'v2', tags: ['b', 'c'] });
+    const updated = await updateMemory(context.store, memory.id, {
+      content: 'v2',
+      tags: ['b', 'c'],
+    });
     expect(updated.version).toBe(2);
     expect(updated.content).toBe('v2');
     expect(updated.tags).toEqual(['b', 'c']);
@@ -75,7 +78,9 @@ describe('SqliteStore', () => {
     expect(updated.createdAt).toBe(memory.createdAt);
 
     const history = await memoryHistory(context.store, memory.id);
-    expect(history.map((revision) => [revision.version, revision.operation, revision.content])).toEqual([
+    expect(
+      history.map((revision) => [revision.version, revision.operation, revision.content]),
+    ).toEqual([
       [1, 'create', 'v1'],
       [2, 'update', 'v2'],
     ]);
@@ -99,9 +104,10 @@ describe('SqliteStore', () => {
   it('rejects an update at a stale version', async () => {
     const { memory } = await addMemory(context.store, { content: 'v1' });
     await updateMemory(context.store, memory.id, { content: 'v2' });
-    const error = await updateMemory(context.store, memory.id, { content: 'v3', expectedVersion: 1 }).catch(
-      (e) => e,
-    );
+    const error = await updateMemory(context.store, memory.id, {
+      content: 'v3',
+      expectedVersion: 1,
+    }).catch((e) => e);
     expect(codeOf(error)).toBe('conflict');
   });
 
@@ -122,20 +128,25 @@ describe('SqliteStore', () => {
     const history = await memoryHistory(context.store, memory.id);
     expect(history.map((revision) => revision.operation)).toEqual(['create', 'delete']);
     expect(history[1]!.content).toBe('gone soon');
-    expect(context.store.database.prepare('SELECT count(*) FROM memory_tags').pluck().get()).toBe(0);
+    expect(context.store.database.prepare('SELECT count(*) FROM memory_tags').pluck().get()).toBe(
+      0,
+    );
   });
 
-  it.each(['get', 'update', 'delete', 'history'] as const)('reports a missing id on %s', async (operation) => {
-    const id = '01JF8ZP6V7G1WQK3M4N5R6S7T8';
-    const calls = {
-      get: () => getMemory(context.store, id),
-      update: () => updateMemory(context.store, id, { content: 'x' }),
-      delete: () => deleteMemory(context.store, id),
-      history: () => memoryHistory(context.store, id),
-    };
-    const error = await calls[operation]().catch((e) => e);
-    expect(codeOf(error)).toBe('not_found');
-  });
+  it.each(['get', 'update', 'delete', 'history'] as const)(
+    'reports a missing id on %s',
+    async (operation) => {
+      const id = '01JF8ZP6V7G1WQK3M4N5R6S7T8';
+      const calls = {
+        get: () => getMemory(context.store, id),
+        update: () => updateMemory(context.store, id, { content: 'x' }),
+        delete: () => deleteMemory(context.store, id),
+        history: () => memoryHistory(context.store, id),
+      };
+      const error = await calls[operation]().catch((e) => e);
+      expect(codeOf(error)).toBe('not_found');
+    },
+  );
 
   it('hides expired memories and lets their content be added again', async () => {
     const { memory } = await addMemory(context.store, {
@@ -172,11 +183,26 @@ describe('SqliteStore', () => {
   });
 
   it('filters a list by context, tags, metadata and time', async () => {
-    await addMemory(context.store, { content: 'a', context: 'ops', tags: ['db', 'prod'], metadata: { level: 2 } });
+    await addMemory(context.store, {
+      content: 'a',
+      context: 'ops',
+      tags: ['db', 'prod'],
+      metadata: { level: 2 },
+    });
     clock += 60_000;
-    await addMemory(context.store, { content: 'b', context: 'ops', tags: ['db'], metadata: { level: '2' } });
+    await addMemory(context.store, {
+      content: 'b',
+      context: 'ops',
+      tags: ['db'],
+      metadata: { level: '2' },
+    });
     clock += 60_000;
-    await addMemory(context.store, { content: 'c', context: 'dev', tags: ['db'], metadata: { level: true } });
+    await addMemory(context.store, {
+      content: 'c',
+      context: 'dev',
+      tags: ['db'],
+      metadata: { level: true },
+    });
 
     const contents = async (request: object) =>
       (await listMemories(context.store, request)).items.map((memory) => memory.content).sort();

@@ -34,7 +34,10 @@ export async function add(words: string[], options: AddOptions, io: CommandIO): 
 
   const colors = colorsFor(io.stdout, io.env);
   if (result.created) {
-    writeLine(io.stdout, `Added ${colors.yellow(result.memory.id)} to ${colors.green(result.memory.context)}.`);
+    writeLine(
+      io.stdout,
+      `Added ${colors.yellow(result.memory.id)} to ${colors.green(result.memory.context)}.`,
+    );
   } else {
     writeLine(
       io.stdout,

@@ -21,7 +21,9 @@ export async function exportCommand(options: ExportOptions, io: CommandIO): Prom
   const filter = filterFromOptions(options);
 
   if (!options.output) {
-    const count = await withStore(io.env, (store) => writeLines(exportMemories(store, filter), io.stdout));
+    const count = await withStore(io.env, (store) =>
+      writeLines(exportMemories(store, filter), io.stdout),
+    );
     if (io.stdout.isTTY !== true) {
       return 0;
     }
@@ -34,7 +36,9 @@ export async function exportCommand(options: ExportOptions, io: CommandIO): Prom
   const file = createWriteStream(temporary, { mode: 0o600 });
   try {
     await once(file, 'open');
-    const count = await withStore(io.env, (store) => writeLines(exportMemories(store, filter), file));
+    const count = await withStore(io.env, (store) =>
+      writeLines(exportMemories(store, filter), file),
+    );
     file.end();
     await once(file, 'finish');
     renameSync(temporary, target);

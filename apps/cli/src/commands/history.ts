@@ -4,7 +4,11 @@ import { formatRevision } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
 import { withStore } from '../store.js';
 
-export async function history(id: string, options: { json?: boolean }, io: CommandIO): Promise<number> {
+export async function history(
+  id: string,
+  options: { json?: boolean },
+  io: CommandIO,
+): Promise<number> {
   const revisions = await withStore(io.env, (store) => memoryHistory(store, id));
 
   if (options.json) {

@@ -16,7 +16,11 @@ export interface ImportOptions {
  * Import JSON Lines from a file, or from stdin when the file is `-`. Exits with 1 when any
  * line was rejected, so scripts notice, after storing every valid line.
  */
-export async function importFile(file: string, options: ImportOptions, io: CommandIO): Promise<number> {
+export async function importFile(
+  file: string,
+  options: ImportOptions,
+  io: CommandIO,
+): Promise<number> {
   const { stream, size } = openInput(file, io);
   let bytesRead = 0;
   stream.on('data', (chunk: Buffer | string) => {
@@ -55,7 +59,10 @@ function openInput(file: string, io: CommandIO): { stream: Readable; size: numbe
   try {
     const stats = statSync(file);
     if (!stats.isFile()) {
-      throw new Mem0Error('invalid_argument', `${file} is not a file. Give a JSON Lines file, or - for stdin.`);
+      throw new Mem0Error(
+        'invalid_argument',
+        `${file} is not a file. Give a JSON Lines file, or - for stdin.`,
+      );
     }
     size = stats.size;
   } catch (error) {

@@ -29,7 +29,10 @@ export async function list(options: ListOptions, io: CommandIO): Promise<number>
     writeLine(io.stdout, formatMemoryLine(memory, colors));
   }
   if (page.nextCursor) {
-    writeLine(io.stdout, colors.dim(`Showing the newest ${page.items.length}; raise --limit for more.`));
+    writeLine(
+      io.stdout,
+      colors.dim(`Showing the newest ${page.items.length}; raise --limit for more.`),
+    );
   }
   return 0;
 }

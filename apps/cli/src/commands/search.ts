@@ -10,7 +10,11 @@ export interface SearchOptions extends FilterOptions {
   json?: boolean;
 }
 
-export async function search(words: string[], options: SearchOptions, io: CommandIO): Promise<number> {
+export async function search(
+  words: string[],
+  options: SearchOptions,
+  io: CommandIO,
+): Promise<number> {
   const request = { query: words.join(' '), ...filterFromOptions(options), limit: options.limit };
   const page = await withStore(io.env, (store) => searchMemories(store, request));
 

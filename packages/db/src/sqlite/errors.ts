@@ -21,7 +21,11 @@ export function translateSqliteError(error: unknown, path: string): unknown {
       { cause: error },
     );
   }
-  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_PERM')) {
+  if (
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_PERM')
+  ) {
     return new Mem0Error(
       'store_unavailable',
       `Cannot open the database ${path} for writing. Check that the directory exists and that you may write to it, or set MEM0_HOME to another directory.`,

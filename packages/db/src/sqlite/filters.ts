@@ -34,7 +34,9 @@ export function filterConditions(
 
   Object.entries(filter.metadata ?? {}).forEach(([key, value], index) => {
     if (/["\\]/.test(key)) {
-      throw invalidArgument(`The metadata filter key "${key}" contains a quote or backslash, which filters do not support.`);
+      throw invalidArgument(
+        `The metadata filter key "${key}" contains a quote or backslash, which filters do not support.`,
+      );
     }
     const path = `@metaPath${index}`;
     params[`metaPath${index}`] = `$."${key}"`;

@@ -23,7 +23,10 @@ export const defaultBusyTimeoutMs = 15_000;
  * for the writer, a busy timeout so writers queue instead of failing, foreign keys on, and the
  * schema migrated. A new file is created readable by its owner only.
  */
-export function openSqliteDatabase(path: string, options: OpenSqliteOptions = {}): Database.Database {
+export function openSqliteDatabase(
+  path: string,
+  options: OpenSqliteOptions = {},
+): Database.Database {
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') {

@@ -104,7 +104,9 @@ export class SqliteStore implements MemoryStore {
 
       if (request.cursor !== undefined) {
         const position = decodeCursor(request.cursor, { createdAt: 'string', id: 'string' });
-        clauses.push('(m.created_at < @cursorCreatedAt OR (m.created_at = @cursorCreatedAt AND m.id < @cursorId))');
+        clauses.push(
+          '(m.created_at < @cursorCreatedAt OR (m.created_at = @cursorCreatedAt AND m.id < @cursorId))',
+        );
         params.cursorCreatedAt = position.createdAt;
         params.cursorId = position.id;
       }
@@ -242,7 +244,11 @@ export class SqliteStore implements MemoryStore {
       let offset = 0;
       if (request.cursor !== undefined) {
         const position = decodeCursor(request.cursor, { offset: 'number', query: 'string' });
-        if (position.query !== fingerprint || !Number.isInteger(position.offset) || position.offset < 0) {
+        if (
+          position.query !== fingerprint ||
+          !Number.isInteger(position.offset) ||
+          position.offset < 0
+        ) {
           throw new Mem0Error(
             'invalid_argument',
             'The cursor belongs to another search. Pass nextCursor back with the same query and filters.',
@@ -322,11 +328,16 @@ export class SqliteStore implements MemoryStore {
         const importOne = this.db.transaction((): ImportOutcome => {
           const owner = this.statement(
             `SELECT c.owner_id FROM memories m JOIN contexts c ON c.id = m.context_id WHERE m.id = ?`,
-          ).pluck().get(record.id) as string | undefined;
+          )
+            .pluck()
+            .get(record.id) as string | undefined;
           if (owner !== undefined) {
             return owner === this.userId
               ? { status: 'duplicate', id: record.id }
-              : { status: 'rejected', reason: `The id ${record.id} is already used by another account.` };
+              : {
+                  status: 'rejected',
+                  reason: `The id ${record.id} is already used by another account.`,
+                };
           }
 
           let contextId = contextIds.get(record.context);
@@ -338,7 +349,9 @@ export class SqliteStore implements MemoryStore {
           const hash = contentHash(record.content);
           const existing = this.statement(
             'SELECT id FROM memories WHERE context_id = ? AND content_hash = ?',
-          ).pluck().get(contextId, hash) as string | undefined;
+          )
+            .pluck()
+            .get(contextId, hash) as string | undefined;
           if (existing !== undefined) {
             return { status: 'duplicate', id: existing };
           }
@@ -346,7 +359,9 @@ export class SqliteStore implements MemoryStore {
           // A deleted memory keeps its revisions; a re-imported one continues their numbering.
           const previousVersion = this.statement(
             'SELECT max(version) FROM revisions WHERE memory_id = ?',
-          ).pluck().get(record.id) as number | null;
+          )
+            .pluck()
+            .get(record.id) as number | null;
           this.insertMemory(record, contextId, hash, (previousVersion ?? 0) + 1);
           return { status: 'added', id: record.id };
         });
@@ -495,7 +510,9 @@ export class SqliteStore implements MemoryStore {
     const id = this.statement(
       `SELECT id FROM memories WHERE context_id = ? AND content_hash = ?
          AND (expires_at IS NULL OR expires_at > ?)`,
-    ).pluck().get(contextId, hash, now) as string | undefined;
+    )
+      .pluck()
+      .get(contextId, hash, now) as string | undefined;
     return id === undefined ? undefined : this.requireMemory(id, now);
   }
 
