@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import type { CommandIO } from './io.js';
-import { collect, parseLimit } from './options.js';
+import { collect, parseLimit } from './arguments.js';
 import { reportError } from './report-error.js';
 
 const version: string = (require('../package.json') as { version: string }).version;

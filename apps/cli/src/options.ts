@@ -9,17 +9,6 @@ export interface FilterOptions {
   until?: string;
 }
 
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-export function parseLimit(value: string): number {
-  if (!/^\d{1,7}$/.test(value.trim())) {
-    throw invalidArgument(`--limit "${value}" is not a whole number. Give a number such as 20.`);
-  }
-  return Number(value);
-}
-
 /**
  * Parse `key=value` pairs. The value is read as JSON when it is a number, true, false, null or a
  * quoted string, and as plain text otherwise, so `--meta priority=2` stores the number 2 and

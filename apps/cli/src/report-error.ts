@@ -1,4 +1,4 @@
-import { isMem0Error } from '@memzero/core';
+import type { Mem0Error } from '@memzero/core';
 
 import { colorsFor, type CommandIO, writeLine } from './io.js';
 
@@ -11,6 +11,19 @@ const fileErrors: Record<string, string> = {
   ENOSPC: 'no space left on the device',
   EROFS: 'read-only file system',
 };
+
+/**
+ * Whether `error` belongs to the mem0 error family. Checked by shape rather than with
+ * `instanceof`, so that this module does not load the core package (a `--help` run never needs
+ * it) and so that errors from another copy of the package are recognized too.
+ */
+function isMem0Error(error: unknown): error is Mem0Error {
+  return (
+    error instanceof Error &&
+    error.name === 'Mem0Error' &&
+    typeof (error as Partial<Mem0Error>).exitCode === 'number'
+  );
+}
 
 /**
  * Print an error as one line on stderr and return its exit code. Errors of the mem0 family
