@@ -8,6 +8,24 @@ import {
 
 import type { Colors } from './io.js';
 
+// C0 controls other than tab and newline, DEL, and C1 controls. Stored text may hold them
+// (pasted terminal output carries colour escapes); written raw they would drive the terminal.
+const controlCharacters = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/gu;
+
+/**
+ * Make stored text safe to print on a terminal: each control character becomes its visible
+ * Unicode control picture (ESC shows as ␛), so escape sequences in content are shown, not run.
+ */
+export function printable(text: string): string {
+  return text.replace(controlCharacters, (char) => {
+    const code = char.charCodeAt(0);
+    if (code < 0x20) {
+      return String.fromCharCode(0x2400 + code);
+    }
+    return code === 0x7f ? '\u2421' : '\ufffd';
+  });
+}
+
 /** The date and minute of an ISO timestamp, in UTC: `2026-01-31 09:30`. */
 export function shortTime(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
@@ -20,7 +38,7 @@ function tagList(tags: string[], colors: Colors): string {
 /** One line per memory: id, time, context, tags, then a preview of the content. */
 export function formatMemoryLine(memory: Memory, colors: Colors, width = 100): string {
   const head = `${colors.yellow(memory.id)}  ${colors.dim(shortTime(memory.createdAt))}  ${colors.green(memory.context)}${tagList(memory.tags, colors)}`;
-  return `${head}\n    ${preview(memory.content, width).text}`;
+  return `${head}\n    ${printable(preview(memory.content, width).text)}`;
 }
 
 /** Every field of one memory, then its full content. */
@@ -33,7 +51,7 @@ export function formatMemory(memory: Memory, colors: Colors): string {
     lines.push(`${colors.bold('tags')}     ${tagList(memory.tags, colors).trim()}`);
   }
   if (Object.keys(memory.metadata).length > 0) {
-    lines.push(`${colors.bold('metadata')}  ${JSON.stringify(memory.metadata)}`);
+    lines.push(`${colors.bold('metadata')}  ${printable(JSON.stringify(memory.metadata))}`);
   }
   lines.push(
     `${colors.bold('created')}   ${shortTime(memory.createdAt)} UTC`,
@@ -42,13 +60,13 @@ export function formatMemory(memory: Memory, colors: Colors): string {
   if (memory.expiresAt) {
     lines.push(`${colors.bold('expires')}   ${shortTime(memory.expiresAt)} UTC`);
   }
-  lines.push('', memory.content);
+  lines.push('', printable(memory.content));
   return lines.join('\n');
 }
 
 /** A numbered search hit: the head line, then the snippet with matches highlighted. */
 export function formatHit(hit: SearchHit, rank: number, colors: Colors): string {
-  const snippet = hit.snippet.replace(/\*\*(.+?)\*\*/gu, (_match, word: string) =>
+  const snippet = printable(hit.snippet).replace(/\*\*(.+?)\*\*/gu, (_match, word: string) =>
     colors.isColorSupported ? colors.bold(colors.magenta(word)) : `[${word}]`,
   );
   const head = `${colors.dim(`${rank}.`)} ${colors.yellow(hit.id)}  ${colors.green(hit.context)}${tagList(hit.tags, colors)}  ${colors.dim(shortTime(hit.createdAt))}`;
@@ -57,7 +75,7 @@ export function formatHit(hit: SearchHit, rank: number, colors: Colors): string 
 
 export function formatRevision(revision: Revision, colors: Colors): string {
   const head = `${colors.bold(`v${revision.version}`)} ${revision.operation.padEnd(6)} ${colors.dim(shortTime(revision.createdAt))}  ${colors.green(revision.context)}${tagList(revision.tags, colors)}`;
-  return `${head}\n    ${preview(revision.content, 100).text}`;
+  return `${head}\n    ${printable(preview(revision.content, 100).text)}`;
 }
 
 export function formatContexts(contexts: ContextSummary[], colors: Colors): string {

@@ -19,12 +19,27 @@ export function newId(now: number = Date.now()): string {
     remaining = Math.floor(remaining / 32);
   }
 
-  const random = randomBytes(16);
+  const random = takeRandomBytes(16);
   let tail = '';
   for (let i = 0; i < 16; i++) {
     tail += alphabet[random[i]! % 32];
   }
   return time + tail;
+}
+
+// Random bytes are drawn from the system in blocks: one call per id costs more than the rest
+// of creating it, and imports create two ids per memory.
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+function takeRandomBytes(count: number): Buffer {
+  if (randomOffset + count > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomOffset = 0;
+  }
+  const bytes = randomPool.subarray(randomOffset, randomOffset + count);
+  randomOffset += count;
+  return bytes;
 }
 
 export function isValidId(value: string): boolean {

@@ -91,12 +91,10 @@ function checkJson(value: unknown, depth: number): string | undefined {
   return undefined;
 }
 
-const timestampSchema = z
-  .string({ invalid_type_error: 'must be a string' })
-  .datetime({
-    offset: true,
-    message: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z',
-  });
+const timestampSchema = z.string({ invalid_type_error: 'must be a string' }).datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z',
+});
 
 /** An ISO 8601 date-time, returned in UTC with milliseconds. */
 export const isoTimestampSchema = timestampSchema.transform((value) =>

@@ -1,5 +1,6 @@
 import { deleteMemory, getMemory, preview } from '@memzero/core';
 
+import { printable } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
 import { withStore } from '../store.js';
 
@@ -22,7 +23,7 @@ export async function remove(id: string, options: DeleteOptions, io: CommandIO):
       const { default: confirm } = await import('@inquirer/confirm');
       const sure = await confirm(
         {
-          message: `Delete ${memory.id} from ${memory.context}: "${preview(memory.content, 60).text}"?`,
+          message: `Delete ${memory.id} from ${memory.context}: "${printable(preview(memory.content, 60).text)}"?`,
           default: false,
         },
         { input: io.stdin, output: io.stdout },

@@ -22,9 +22,12 @@ export async function importFile(
   io: CommandIO,
 ): Promise<number> {
   const { stream, size } = openInput(file, io);
+
+  // Progress is counted from the lines themselves: a 'data' listener on the stream would start
+  // the flow before the line reader is attached and lose the first chunks.
   let bytesRead = 0;
-  stream.on('data', (chunk: Buffer | string) => {
-    bytesRead += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  const lines = readLines(stream, (bytes) => {
+    bytesRead += bytes;
   });
 
   const showProgress = !options.json && io.stderr.isTTY === true;
@@ -33,7 +36,7 @@ export async function importFile(
   let summary: ImportSummary;
   try {
     summary = await withStore(io.env, (store) =>
-      importMemories(store, readLines(stream), {
+      importMemories(store, lines, {
         batchSize: options.batchSize,
         onProgress: (counts) => progress?.update(bytesRead, counts),
       }),
@@ -77,10 +80,14 @@ function openInput(file: string, io: CommandIO): { stream: Readable; size: numbe
   return { stream: createReadStream(file), size };
 }
 
-async function* readLines(stream: Readable): AsyncIterable<string> {
+async function* readLines(
+  stream: Readable,
+  onBytes: (bytes: number) => void,
+): AsyncIterable<string> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let first = true;
   for await (const line of lines) {
+    onBytes(Buffer.byteLength(line) + 1);
     // A byte order mark at the start of a file is not part of the first record.
     yield first ? line.replace(/^\uFEFF/, '') : line;
     first = false;

@@ -318,64 +318,74 @@ export class SqliteStore implements MemoryStore {
   }
 
   async importBatch(records: ImportRecord[]): Promise<ImportOutcome[]> {
+    // Fast path: the whole batch in one transaction. Validation has already run, so a record
+    // fails here only in rare cases (such as a race on an id with another account); then the
+    // batch is rolled back and stored again with a savepoint per record, so that the failing
+    // record leaves nothing behind and does not undo the others.
+    try {
+      return this.write(() => {
+        const now = this.timestamp();
+        const contextIds = new Map<string, string>();
+        return records.map((record) => this.importRecord(record, now, contextIds));
+      });
+    } catch (error) {
+      if (error instanceof Mem0Error && error.status === 503) {
+        throw error;
+      }
+    }
+
     return this.write(() => {
       const now = this.timestamp();
       const contextIds = new Map<string, string>();
-
       return records.map((record) => {
-        // A savepoint per record: a record that fails leaves nothing behind and does not undo
-        // the rest of the batch.
-        const importOne = this.db.transaction((): ImportOutcome => {
-          const owner = this.statement(
-            `SELECT c.owner_id FROM memories m JOIN contexts c ON c.id = m.context_id WHERE m.id = ?`,
-          )
-            .pluck()
-            .get(record.id) as string | undefined;
-          if (owner !== undefined) {
-            return owner === this.userId
-              ? { status: 'duplicate', id: record.id }
-              : {
-                  status: 'rejected',
-                  reason: `The id ${record.id} is already used by another account.`,
-                };
-          }
-
-          let contextId = contextIds.get(record.context);
-          if (contextId === undefined) {
-            contextId = this.ensureContext(record.context, now);
-            contextIds.set(record.context, contextId);
-          }
-
-          const hash = contentHash(record.content);
-          const existing = this.statement(
-            'SELECT id FROM memories WHERE context_id = ? AND content_hash = ?',
-          )
-            .pluck()
-            .get(contextId, hash) as string | undefined;
-          if (existing !== undefined) {
-            return { status: 'duplicate', id: existing };
-          }
-
-          // A deleted memory keeps its revisions; a re-imported one continues their numbering.
-          const previousVersion = this.statement(
-            'SELECT max(version) FROM revisions WHERE memory_id = ?',
-          )
-            .pluck()
-            .get(record.id) as number | null;
-          this.insertMemory(record, contextId, hash, (previousVersion ?? 0) + 1);
-          return { status: 'added', id: record.id };
-        });
-
         try {
-          return importOne();
+          return this.db.transaction(() => this.importRecord(record, now, contextIds))();
         } catch (error) {
-          if (error instanceof Mem0Error) {
-            return { status: 'rejected', reason: error.message };
-          }
-          throw error;
+          const reason = error instanceof Error ? error.message : String(error);
+          return { status: 'rejected', reason: `Could not store this memory: ${reason}` };
         }
       });
     });
+  }
+
+  private importRecord(
+    record: ImportRecord,
+    now: string,
+    contextIds: Map<string, string>,
+  ): ImportOutcome {
+    const owner = this.statement(
+      `SELECT c.owner_id FROM memories m JOIN contexts c ON c.id = m.context_id WHERE m.id = ?`,
+    )
+      .pluck()
+      .get(record.id) as string | undefined;
+    if (owner !== undefined) {
+      return owner === this.userId
+        ? { status: 'duplicate', id: record.id }
+        : { status: 'rejected', reason: `The id ${record.id} is already used by another account.` };
+    }
+
+    let contextId = contextIds.get(record.context);
+    if (contextId === undefined) {
+      contextId = this.ensureContext(record.context, now);
+      contextIds.set(record.context, contextId);
+    }
+
+    const hash = contentHash(record.content);
+    const existing = this.statement(
+      'SELECT id FROM memories WHERE context_id = ? AND content_hash = ?',
+    )
+      .pluck()
+      .get(contextId, hash) as string | undefined;
+    if (existing !== undefined) {
+      return { status: 'duplicate', id: existing };
+    }
+
+    // A deleted memory keeps its revisions; a re-imported one continues their numbering.
+    const previousVersion = this.statement('SELECT max(version) FROM revisions WHERE memory_id = ?')
+      .pluck()
+      .get(record.id) as number | null;
+    this.insertMemory(record, contextId, hash, (previousVersion ?? 0) + 1);
+    return { status: 'added', id: record.id };
   }
 
   async *exportMemories(filter: MemoryFilter): AsyncIterable<Memory> {
