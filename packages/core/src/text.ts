@@ -41,30 +41,72 @@ export function normalizeTerm(word: string): string {
  * never carry meaning, CJK runs are segmented into dictionary words, and each emoji is a word.
  */
 export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-
+  const runs: { word: string; start: number; unspaced: boolean }[] = [];
   for (const match of text.matchAll(wordRun)) {
-    const run = match[0];
-    const start = match.index;
-
-    if (!unspacedScript.test(run)) {
-      pushToken(tokens, run, start);
-      continue;
-    }
-
-    wordSegmenter ??= new Intl.Segmenter('zh', { granularity: 'word' });
-    for (const segment of wordSegmenter.segment(run)) {
-      if (!segment.isWordLike) {
-        continue;
-      }
-      // A segment can join letters with punctuation (`a.b`); keep only its letter runs.
-      for (const part of segment.segment.matchAll(letterOrDigit)) {
-        pushToken(tokens, part[0], start + segment.index + part.index);
-      }
-    }
+    runs.push({ word: match[0], start: match.index, unspaced: unspacedScript.test(match[0]) });
   }
 
+  const segmented = segmentUnspacedRuns(runs);
+  const tokens: Token[] = [];
+  runs.forEach((run, index) => {
+    const words = segmented.get(index);
+    if (words === undefined) {
+      pushToken(tokens, run.word, run.start);
+      return;
+    }
+    for (const word of words) {
+      pushToken(tokens, word.text, word.start);
+    }
+  });
   return tokens;
+}
+
+/**
+ * Split the runs written without spaces into dictionary words, keyed by run index. All such
+ * runs of a text go to the segmenter in one call, joined by newlines (a hard word break),
+ * because each call pays a setup cost several times that of finding a word.
+ */
+function segmentUnspacedRuns(
+  runs: { word: string; start: number; unspaced: boolean }[],
+): Map<number, { text: string; start: number }[]> {
+  const result = new Map<number, { text: string; start: number }[]>();
+  const pending: { index: number; joinedStart: number; end: number; start: number }[] = [];
+  let joined = '';
+  runs.forEach((run, index) => {
+    if (run.unspaced) {
+      pending.push({
+        index,
+        joinedStart: joined.length,
+        end: joined.length + run.word.length,
+        start: run.start,
+      });
+      joined += `${run.word}\n`;
+      result.set(index, []);
+    }
+  });
+  if (pending.length === 0) {
+    return result;
+  }
+
+  wordSegmenter ??= new Intl.Segmenter('zh', { granularity: 'word' });
+  let current = 0;
+  for (const segment of wordSegmenter.segment(joined)) {
+    if (!segment.isWordLike) {
+      continue;
+    }
+    while (segment.index >= pending[current]!.end) {
+      current++;
+    }
+    const run = pending[current]!;
+    // A segment can join letters with punctuation (`a.b`); keep only its letter runs.
+    for (const part of segment.segment.matchAll(letterOrDigit)) {
+      result.get(run.index)!.push({
+        text: part[0],
+        start: run.start + segment.index - run.joinedStart + part.index,
+      });
+    }
+  }
+  return result;
 }
 
 function isAscii(text: string): boolean {

@@ -19,6 +19,18 @@ describe('tokenize', () => {
     }
   });
 
+  it('keeps offsets in mixed scripts', () => {
+    const text = 'deploy 東京タワー, then 数据库备份 and ＡＢＣ 日本語のテキスト';
+    const tokens = tokenize(text);
+    expect(tokens.length).toBeGreaterThan(8);
+    for (const token of tokens) {
+      expect(normalizeTerm(text.slice(token.start, token.end))).toBe(token.term);
+    }
+    expect(tokens.map((token) => token.start)).toEqual(
+      [...tokens.map((token) => token.start)].sort((a, b) => a - b),
+    );
+  });
+
   it('folds accents', () => {
     expect(searchText('Café Crème Ångström naïve')).toBe('cafe creme angstrom naive');
   });
