@@ -72,8 +72,15 @@ export {
   maxRejectsReported,
   memoryHistory,
   parseImportLine,
+  prepareImportLines,
   searchMemories,
   toImportLine,
   updateMemory,
 } from './use-cases.js';
-export type { ImportOptions, ImportProgress, ImportReject, ImportSummary } from './use-cases.js';
+export type {
+  ImportOptions,
+  ImportProgress,
+  ImportReject,
+  ImportSummary,
+  PreparedLine,
+} from './use-cases.js';

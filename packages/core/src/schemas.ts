@@ -208,6 +208,11 @@ export interface ImportRecord {
   createdAt: string;
   updatedAt: string;
   expiresAt: string | null;
+  /**
+   * The duplicate hash and the search words of the content, when computed ahead of the store
+   * (see `prepareImportLines`); a store computes them itself when they are absent.
+   */
+  derived?: { contentHash: string; searchText: string };
 }
 
 /**

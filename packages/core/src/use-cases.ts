@@ -2,6 +2,7 @@ import { Mem0Error } from './errors.js';
 import { newId, parseId } from './ids.js';
 import type { ContextSummary, Memory, Page, Revision, SearchHit } from './model.js';
 import { parseQuery } from './query.js';
+import { contentHash, searchText } from './text.js';
 import {
   exportRequestSchema,
   type ImportRecord,
@@ -97,8 +98,19 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called after each batch is stored. */
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Parse and validate a batch of lines. The default runs `prepareImportLines` inline; a caller
+   * can run it on worker threads instead, so that parsing and tokenizing the next batches
+   * overlap with the store writing the current one.
+   */
+  prepare?: (lines: string[], now: number) => Promise<PreparedLine[]>;
+  /** Batches being prepared ahead of the one being stored. */
+  prepareAhead?: number;
   now?: () => number;
 }
+
+/** One import line after parsing: a record ready for the store, or why it was rejected. */
+export type PreparedLine = { record: ImportRecord } | { error: string };
 
 export const maxRejectsReported = 1_000;
 
@@ -116,7 +128,11 @@ export async function importMemories(
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1_000;
   const now = options.now ?? Date.now;
+  const prepare =
+    options.prepare ?? (async (batch: string[], time: number) => prepareImportLines(batch, time));
+  const ahead = options.prepareAhead ?? 0;
   const summary: ImportSummary = { lines: 0, added: 0, duplicate: 0, rejected: 0, rejects: [] };
+
   const reject = (line: number, reason: string) => {
     summary.rejected++;
     if (summary.rejects.length < maxRejectsReported) {
@@ -124,23 +140,53 @@ export async function importMemories(
     }
   };
 
-  let batch: ImportRecord[] = [];
-  let batchLines: number[] = [];
-  const flush = async () => {
-    if (batch.length === 0) {
-      return;
-    }
-    const outcomes = await store.importBatch(batch);
+  // Batches are stored strictly in order, so outcomes and reject line numbers stay in order.
+  const inFlight: { lineNumbers: number[]; prepared: Promise<PreparedLine[]> }[] = [];
+  const storeOldest = async () => {
+    const batch = inFlight.shift()!;
+    const prepared = await batch.prepared;
+
+    const records: ImportRecord[] = [];
+    const recordLines: number[] = [];
+    prepared.forEach((line, index) => {
+      if ('error' in line) {
+        reject(batch.lineNumbers[index]!, line.error);
+      } else {
+        records.push(line.record);
+        recordLines.push(batch.lineNumbers[index]!);
+      }
+    });
+
+    const outcomes = records.length > 0 ? await store.importBatch(records) : [];
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'rejected') {
-        reject(batchLines[index]!, outcome.reason);
+        reject(recordLines[index]!, outcome.reason);
       } else {
         summary[outcome.status]++;
       }
     });
-    batch = [];
-    batchLines = [];
-    options.onProgress?.({ ...summary });
+    options.onProgress?.({
+      lines: summary.lines,
+      added: summary.added,
+      duplicate: summary.duplicate,
+      rejected: summary.rejected,
+    });
+  };
+
+  let texts: string[] = [];
+  let lineNumbers: number[] = [];
+  const dispatch = async () => {
+    if (texts.length > 0) {
+      const prepared = prepare(texts, now());
+      // Keep a rejection from surfacing as unhandled before its turn comes to be awaited.
+      prepared.catch(() => undefined);
+      inFlight.push({ lineNumbers, prepared });
+      texts = [];
+      lineNumbers = [];
+    }
+    while (inFlight.length > ahead) {
+      await storeOldest();
+    }
   };
 
   for await (const line of lines) {
@@ -148,21 +194,36 @@ export async function importMemories(
     if (line.trim().length === 0) {
       continue;
     }
-
-    try {
-      batch.push(parseImportLine(line, now()));
-      batchLines.push(summary.lines);
-    } catch (error) {
-      reject(summary.lines, error instanceof Mem0Error ? error.message : String(error));
-      continue;
-    }
-
-    if (batch.length >= batchSize) {
-      await flush();
+    texts.push(line);
+    lineNumbers.push(summary.lines);
+    if (texts.length >= batchSize) {
+      await dispatch();
     }
   }
-  await flush();
+  await dispatch();
+  while (inFlight.length > 0) {
+    await storeOldest();
+  }
   return summary;
+}
+
+/**
+ * Parse, validate and derive the index fields of a batch of import lines. Pure and
+ * self-contained, so that it can run on a worker thread.
+ */
+export function prepareImportLines(lines: string[], now: number): PreparedLine[] {
+  return lines.map((line) => {
+    try {
+      const record = parseImportLine(line, now);
+      record.derived = {
+        contentHash: contentHash(record.content),
+        searchText: searchText(record.content),
+      };
+      return { record };
+    } catch (error) {
+      return { error: error instanceof Mem0Error ? error.message : String(error) };
+    }
+  });
 }
 
 /** Parse and validate one import line into a record with every default filled in. */

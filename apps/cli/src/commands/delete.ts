@@ -21,13 +21,23 @@ export async function remove(id: string, options: DeleteOptions, io: CommandIO):
     if (interactive) {
       const memory = await getMemory(store, id);
       const { default: confirm } = await import('@inquirer/confirm');
-      const sure = await confirm(
-        {
-          message: `Delete ${memory.id} from ${memory.context}: "${printable(preview(memory.content, 60).text)}"?`,
-          default: false,
-        },
-        { input: io.stdin, output: io.stdout },
-      );
+      let sure: boolean;
+      try {
+        sure = await confirm(
+          {
+            message: `Delete ${memory.id} from ${memory.context}: "${printable(preview(memory.content, 60).text)}"?`,
+            default: false,
+          },
+          { input: io.stdin, output: io.stdout },
+        );
+      } catch (error) {
+        // Ctrl-C or Ctrl-D at the prompt cancels, as in other shells: exit 130 like SIGINT.
+        if (error instanceof Error && error.name === 'ExitPromptError') {
+          writeLine(io.stderr, 'Cancelled. Nothing was deleted.');
+          return 130;
+        }
+        throw error;
+      }
       if (!sure) {
         writeLine(io.stdout, 'Nothing was deleted.');
         return 0;

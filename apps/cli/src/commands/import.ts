@@ -33,16 +33,22 @@ export async function importFile(
   const showProgress = !options.json && io.stderr.isTTY === true;
   const progress = showProgress ? await createProgressBar(io, size) : undefined;
 
+  const { createPreparePool } = await import('../import-pool.js');
+  const pool = createPreparePool();
+
   let summary: ImportSummary;
   try {
     summary = await withStore(io.env, (store) =>
       importMemories(store, lines, {
         batchSize: options.batchSize,
+        prepare: pool.prepare,
+        prepareAhead: pool.ahead,
         onProgress: (counts) => progress?.update(bytesRead, counts),
       }),
     );
   } finally {
     progress?.stop();
+    await pool.close();
   }
 
   if (options.json) {

@@ -370,7 +370,7 @@ export class SqliteStore implements MemoryStore {
       contextIds.set(record.context, contextId);
     }
 
-    const hash = contentHash(record.content);
+    const hash = record.derived?.contentHash ?? contentHash(record.content);
     const existing = this.statement(
       'SELECT id FROM memories WHERE context_id = ? AND content_hash = ?',
     )
@@ -565,7 +565,7 @@ export class SqliteStore implements MemoryStore {
       authorId: this.userId,
       content: record.content,
       hash,
-      searchText: searchText(record.content),
+      searchText: record.derived?.searchText ?? searchText(record.content),
       metadata: JSON.stringify(record.metadata),
       source: record.source,
       version,
