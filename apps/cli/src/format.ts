@@ -10,6 +10,7 @@ import type { Colors } from './io.js';
 
 // C0 controls other than tab and newline, DEL, and C1 controls. Stored text may hold them
 // (pasted terminal output carries colour escapes); written raw they would drive the terminal.
+// eslint-disable-next-line no-control-regex -- finding control characters is the purpose.
 const controlCharacters = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/gu;
 
 /**

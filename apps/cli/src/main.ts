@@ -1,10 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Command, CommanderError, Option } from 'commander';
 
 import type { CommandIO } from './io.js';
 import { collect, parseLimit } from './arguments.js';
 import { reportError } from './report-error.js';
 
-const version: string = (require('../package.json') as { version: string }).version;
+function packageVersion(): string {
+  const manifest = readFileSync(join(__dirname, '..', 'package.json'), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
 
 /**
  * Run the CLI with `argv` (without node and the script) and return the exit code: 0 on
@@ -42,7 +48,7 @@ function processIO(): CommandIO {
 function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
   const program = new Command('mem0')
     .description('Keep short memories (facts, decisions, notes) and find them again by search.')
-    .version(version, '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),

@@ -23,6 +23,7 @@ describe('output of stored control characters', () => {
     for (const args of [['get', id], ['list'], ['search', 'colour'], ['history', id]]) {
       const result = await runCli(args, { home });
       expect(result.code).toBe(0);
+      // eslint-disable-next-line no-control-regex -- the test looks for raw control characters.
       expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
       expect(result.stdout).toContain('␛[31m');
     }
