@@ -49,3 +49,14 @@ export function filterFromOptions(options: FilterOptions) {
     createdBefore: options.until ? parseTimeInput(options.until, '--until') : undefined,
   };
 }
+
+/** Parse `--expires`: a duration from now or a date, which must lie in the future. */
+export function parseExpiry(value: string): string {
+  const expiresAt = parseTimeInput(value, '--expires', 'future');
+  if (Date.parse(expiresAt) <= Date.now()) {
+    throw invalidArgument(
+      `--expires "${value}" is in the past. Give a duration such as 30d or a future date.`,
+    );
+  }
+  return expiresAt;
+}

@@ -1,5 +1,5 @@
 import { type ParsedQuery, termMatches } from './query.js';
-import { tokenize } from './text.js';
+import { type Token, tokenize } from './text.js';
 
 export interface SnippetOptions {
   /** Target length of the snippet in UTF-16 code units, markers and ellipses not counted. */
@@ -10,6 +10,8 @@ export interface SnippetOptions {
 }
 
 const ellipsis = '…';
+// How far a window edge may move to avoid cutting a word; longer words are cut on a grapheme.
+const maxWordShift = 24;
 let graphemeSegmenter: Intl.Segmenter | undefined;
 
 /**
@@ -27,9 +29,13 @@ export function buildSnippet(
   const open = options.open ?? '**';
   const close = options.close ?? '**';
 
-  const matches = tokenize(content).filter((token) => termMatches(token.term, query));
+  const tokens = tokenize(content);
+  const matches = tokens.filter((token) => termMatches(token.term, query));
   if (matches.length === 0) {
     return preview(content, maxLength).text;
+  }
+  if (content.length <= maxLength) {
+    return markMatches(content, matches, 0, content.length, open, close);
   }
 
   // Pick the window with the most matches, starting a little before its first match.
@@ -46,16 +52,26 @@ export function buildSnippet(
     }
   }
 
-  let start = bestStart === 0 ? 0 : snapStart(content, bestStart);
+  let start = bestStart === 0 ? 0 : snapStart(content, bestStart, tokens);
   let end = Math.min(content.length, start + maxLength);
   if (end < content.length) {
-    end = snapEnd(content, end);
+    end = snapEnd(content, end, tokens);
   }
   if (end <= start) {
     start = 0;
     end = Math.min(content.length, maxLength);
   }
+  return markMatches(content, matches, start, end, open, close);
+}
 
+function markMatches(
+  content: string,
+  matches: Token[],
+  start: number,
+  end: number,
+  open: string,
+  close: string,
+): string {
   let excerpt = '';
   let cursor = start;
   for (const token of matches) {
@@ -95,7 +111,7 @@ export function preview(text: string, maxLength: number): Preview {
   }
 
   const budget = Math.max(1, maxLength - ellipsis.length);
-  let end = snapEnd(flat, budget, true);
+  let end = graphemeBoundary(flat, budget, true);
   const space = flat.lastIndexOf(' ', end);
   if (space > budget * 0.6) {
     end = space;
@@ -107,25 +123,35 @@ function oneLine(text: string): string {
   return text.replace(/\s+/gu, ' ').trim();
 }
 
-/** Move `index` forward to the next whitespace, or to a grapheme boundary when none is near. */
-function snapStart(text: string, index: number): number {
+/**
+ * Move a window start forward to just after the next whitespace; when none is near, back to
+ * the start of the word it falls in, so that no word is shown cut.
+ */
+function snapStart(text: string, index: number, tokens: Token[]): number {
   const space = text.slice(index, index + 24).search(/\s/u);
   if (space >= 0) {
     return index + space + 1;
   }
-  return graphemeBoundary(text, index, false);
+  const inside = tokens.find((token) => token.start < index && token.end > index);
+  return inside && index - inside.start <= maxWordShift
+    ? inside.start
+    : graphemeBoundary(text, index, false);
 }
 
-/** Move `index` back to the previous whitespace, or to a grapheme boundary when none is near. */
-function snapEnd(text: string, index: number, graphemeOnly = false): number {
-  if (!graphemeOnly) {
-    const window = text.slice(Math.max(0, index - 24), index);
-    const space = window.search(/\s\S*$/u);
-    if (space >= 0) {
-      return index - window.length + space;
-    }
+/**
+ * Move a window end back to the previous whitespace; when none is near, forward to the end of
+ * the word it falls in.
+ */
+function snapEnd(text: string, index: number, tokens: Token[]): number {
+  const window = text.slice(Math.max(0, index - 24), index);
+  const space = window.search(/\s\S*$/u);
+  if (space >= 0) {
+    return index - window.length + space;
   }
-  return graphemeBoundary(text, index, true);
+  const inside = tokens.find((token) => token.start < index && token.end > index);
+  return inside && inside.end - index <= maxWordShift
+    ? inside.end
+    : graphemeBoundary(text, index, true);
 }
 
 /** The grapheme boundary at or before (`backward`) or at or after `index`. */

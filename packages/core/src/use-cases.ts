@@ -19,7 +19,9 @@ import type { AddResult, MemoryStore } from './store.js';
 // tools call these, never the store methods directly.
 
 export async function addMemory(store: MemoryStore, input: unknown): Promise<AddResult> {
-  return store.add(parseInput(newMemorySchema, input));
+  const memory = parseInput(newMemorySchema, input);
+  checkFutureExpiry(memory.expiresAt);
+  return store.add(memory);
 }
 
 export async function getMemory(store: MemoryStore, id: string): Promise<Memory> {
@@ -36,7 +38,19 @@ export async function updateMemory(
   patch: unknown,
 ): Promise<Memory> {
   const memoryId = parseId(id);
-  return store.update(memoryId, parseInput(memoryPatchSchema, patch));
+  const parsed = parseInput(memoryPatchSchema, patch);
+  checkFutureExpiry(parsed.expiresAt);
+  return store.update(memoryId, parsed);
+}
+
+/** An expiry set by a user must lie ahead: a memory that expired on arrival would vanish. */
+function checkFutureExpiry(expiresAt: string | null | undefined): void {
+  if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+    throw new Mem0Error(
+      'validation_failed',
+      `Invalid input: expiresAt ${expiresAt} is in the past. Give a future time, or delete the memory instead.`,
+    );
+  }
 }
 
 export async function deleteMemory(store: MemoryStore, id: string): Promise<Memory> {

@@ -27,6 +27,45 @@ describe('buildSnippet', () => {
     expect(buildSnippet('数据库备份', parseQuery('数据库'))).toBe('**数据库**备份');
   });
 
+  it('keeps short content whole', () => {
+    const content = 'Launch day is marked with 🚀 in the calendar';
+    expect(buildSnippet(content, parseQuery('calendar'))).toBe(
+      'Launch day is marked with 🚀 in the **calendar**',
+    );
+  });
+
+  it('cuts no word in a long URL', () => {
+    const content = `${'intro words '.repeat(20)}see https://example.com/a/very/long/path/to/the/runbook/page/for/backups and ${'more words '.repeat(20)}`;
+    const snippet = buildSnippet(content, parseQuery('runbook'), { maxLength: 80 });
+    const words = snippet
+      .replace(/…/g, '')
+      .replace(/\*\*/g, '')
+      .split(/[^a-z]+/)
+      .filter(Boolean);
+    for (const word of words) {
+      expect([
+        'intro',
+        'words',
+        'see',
+        'https',
+        'example',
+        'com',
+        'a',
+        'very',
+        'long',
+        'path',
+        'to',
+        'the',
+        'runbook',
+        'page',
+        'for',
+        'backups',
+        'and',
+        'more',
+      ]).toContain(word);
+    }
+  });
+
   it('collapses newlines to one line', () => {
     expect(buildSnippet('a\n\nneedle\tb', parseQuery('needle'))).toBe('a **needle** b');
   });

@@ -149,19 +149,31 @@ describe('SqliteStore', () => {
   );
 
   it('hides expired memories and lets their content be added again', async () => {
-    const { memory } = await addMemory(context.store, {
-      content: 'temporary',
-      expiresAt: '2026-03-01T11:00:00Z',
-    });
-    expect((await getMemory(context.store, memory.id)).expiresAt).toBe('2026-03-01T11:00:00.000Z');
+    // Expiries are checked against the real clock when set, so this test starts from it.
+    clock = Date.now();
+    const expiresAt = new Date(clock + 3_600_000).toISOString();
+    const { memory } = await addMemory(context.store, { content: 'temporary', expiresAt });
+    expect((await getMemory(context.store, memory.id)).expiresAt).toBe(expiresAt);
 
-    clock = Date.parse('2026-03-01T12:00:00Z');
+    clock += 2 * 3_600_000;
     expect(codeOf(await getMemory(context.store, memory.id).catch((e) => e))).toBe('not_found');
     expect((await listMemories(context.store, {})).items).toHaveLength(0);
 
     const again = await addMemory(context.store, { content: 'temporary' });
     expect(again.created).toBe(true);
     expect(again.memory.id).not.toBe(memory.id);
+    const history = await memoryHistory(context.store, memory.id);
+    expect(history.map((revision) => revision.operation)).toEqual(['create', 'delete']);
+  });
+
+  it('rejects an expiry in the past', async () => {
+    const error = await addMemory(context.store, {
+      content: 'x',
+      expiresAt: '2000-01-01T00:00:00Z',
+    }).catch((e) => e);
+    expect(codeOf(error)).toBe('validation_failed');
+    expect((error as Error).message).toMatch(/in the past/);
+    expect((await listMemories(context.store, {})).items).toHaveLength(0);
   });
 
   it('pages through a list with cursors', async () => {

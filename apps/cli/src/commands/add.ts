@@ -1,8 +1,8 @@
-import { addMemory, invalidArgument, parseTimeInput } from '@memzero/core';
+import { addMemory, invalidArgument } from '@memzero/core';
 
 import { formatMemory } from '../format.js';
 import { colorsFor, type CommandIO, readAll, writeJson, writeLine } from '../io.js';
-import { parseMetadataPairs } from '../options.js';
+import { parseExpiry, parseMetadataPairs } from '../options.js';
 import { withStore } from '../store.js';
 
 export interface AddOptions {
@@ -21,7 +21,7 @@ export async function add(words: string[], options: AddOptions, io: CommandIO): 
     context: options.context,
     tags: options.tag,
     metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
-    expiresAt: options.expires ? parseTimeInput(options.expires, '--expires', 'future') : undefined,
+    expiresAt: options.expires ? parseExpiry(options.expires) : undefined,
     source: 'cli' as const,
   };
 

@@ -1,8 +1,8 @@
-import { parseTimeInput, updateMemory } from '@memzero/core';
+import { updateMemory } from '@memzero/core';
 
 import { formatMemory } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
-import { parseMetadataPairs } from '../options.js';
+import { parseExpiry, parseMetadataPairs } from '../options.js';
 import { withStore } from '../store.js';
 import { contentFromArgumentsOrStdin } from './add.js';
 
@@ -41,11 +41,7 @@ export async function update(
     context: options.context,
     tags: options.tag,
     metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
-    expiresAt: options.noExpiry
-      ? null
-      : options.expires
-        ? parseTimeInput(options.expires, '--expires', 'future')
-        : undefined,
+    expiresAt: options.noExpiry ? null : options.expires ? parseExpiry(options.expires) : undefined,
   };
 
   const memory = await withStore(io.env, (store) => updateMemory(store, id, patch));
