@@ -27,9 +27,9 @@ export function printable(text: string): string {
   });
 }
 
-/** The date and minute of an ISO timestamp, in UTC: `2026-01-31 09:30`. */
+/** The date and minute of an ISO timestamp, in UTC: `2026-01-31 09:30Z`. */
 export function shortTime(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
 }
 
 function tagList(tags: string[], colors: Colors): string {
@@ -55,11 +55,11 @@ export function formatMemory(memory: Memory, colors: Colors): string {
     lines.push(`${colors.bold('metadata')}  ${printable(JSON.stringify(memory.metadata))}`);
   }
   lines.push(
-    `${colors.bold('created')}   ${shortTime(memory.createdAt)} UTC`,
-    `${colors.bold('updated')}   ${shortTime(memory.updatedAt)} UTC (version ${memory.version}, from ${memory.source})`,
+    `${colors.bold('created')}   ${shortTime(memory.createdAt)} `,
+    `${colors.bold('updated')}   ${shortTime(memory.updatedAt)} (version ${memory.version}, from ${memory.source})`,
   );
   if (memory.expiresAt) {
-    lines.push(`${colors.bold('expires')}   ${shortTime(memory.expiresAt)} UTC`);
+    lines.push(`${colors.bold('expires')}   ${shortTime(memory.expiresAt)}`);
   }
   lines.push('', printable(memory.content));
   return lines.join('\n');
@@ -68,14 +68,18 @@ export function formatMemory(memory: Memory, colors: Colors): string {
 /** A numbered search hit: the head line, then the snippet with matches highlighted. */
 export function formatHit(hit: SearchHit, rank: number, colors: Colors): string {
   const snippet = printable(hit.snippet).replace(/\*\*(.+?)\*\*/gu, (_match, word: string) =>
-    colors.isColorSupported ? colors.bold(colors.magenta(word)) : `[${word}]`,
+    colors.isColorSupported ? colors.bold(colors.magenta(word)) : `**${word}**`,
   );
   const head = `${colors.dim(`${rank}.`)} ${colors.yellow(hit.id)}  ${colors.green(hit.context)}${tagList(hit.tags, colors)}  ${colors.dim(shortTime(hit.createdAt))}`;
   return `${head}\n   ${snippet}`;
 }
 
 export function formatRevision(revision: Revision, colors: Colors): string {
-  const head = `${colors.bold(`v${revision.version}`)} ${revision.operation.padEnd(6)} ${colors.dim(shortTime(revision.createdAt))}  ${colors.green(revision.context)}${tagList(revision.tags, colors)}`;
+  const metadata =
+    Object.keys(revision.metadata).length > 0
+      ? ` ${colors.dim(printable(JSON.stringify(revision.metadata)))}`
+      : '';
+  const head = `${colors.bold(`v${revision.version}`)} ${revision.operation.padEnd(6)} ${colors.dim(shortTime(revision.createdAt))}  ${colors.green(revision.context)}${tagList(revision.tags, colors)}${metadata}`;
   return `${head}\n    ${printable(preview(revision.content, 100).text)}`;
 }
 

@@ -52,6 +52,12 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => {
+        write(text);
+        if (/unknown option '-/.test(text)) {
+          write('Text that starts with "-" goes after --, as in: mem0 search -- -text\n');
+        }
+      },
     })
     .showHelpAfterError('(run "mem0 --help" or "mem0 COMMAND --help" for usage)')
     .exitOverride();
@@ -146,7 +152,10 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .addOption(tagOption('replace the tags with these (repeat for more)'))
     .addOption(metaOption('replace the metadata with these fields (repeat for more)'))
     .addOption(
-      new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'),
+      new Option(
+        '--expires <when>',
+        'forget the memory after: a duration such as 30d, or a date',
+      ).conflicts('expiry'),
     )
     .addOption(new Option('--no-expiry', 'keep the memory forever'))
     .addOption(jsonOption())

@@ -45,8 +45,10 @@ export function filterFromOptions(options: FilterOptions) {
     context: options.context,
     tags: options.tag,
     metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
-    createdAfter: options.since ? parseTimeInput(options.since, '--since') : undefined,
-    createdBefore: options.until ? parseTimeInput(options.until, '--until') : undefined,
+    createdAfter:
+      options.since !== undefined ? parseTimeInput(options.since, '--since') : undefined,
+    createdBefore:
+      options.until !== undefined ? parseTimeInput(options.until, '--until') : undefined,
   };
 }
 

@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /**
  * The directory holding the local database: `MEM0_HOME` when set, otherwise the platform's
@@ -12,7 +12,8 @@ export function dataDirectory(
   home: string = homedir(),
 ): string {
   if (env.MEM0_HOME) {
-    return resolve(env.MEM0_HOME);
+    // A quoted ~ reaches us unexpanded; expand it as the shell would have.
+    return resolve(env.MEM0_HOME.replace(/^~(?=$|[\\/])/, home));
   }
   if (platform === 'darwin') {
     return join(home, 'Library', 'Application Support', 'mem0');
@@ -20,7 +21,10 @@ export function dataDirectory(
   if (platform === 'win32') {
     return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'mem0');
   }
-  return join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'mem0');
+  // The XDG specification says to ignore a relative XDG_DATA_HOME.
+  const xdgDataHome =
+    env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : undefined;
+  return join(xdgDataHome ?? join(home, '.local', 'share'), 'mem0');
 }
 
 export function databasePath(env: NodeJS.ProcessEnv): string {

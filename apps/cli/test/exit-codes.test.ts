@@ -73,9 +73,9 @@ const usageErrors: ErrorCase[] = [
   {
     name: 'tag with a space',
     args: ['add', 'text', '--tag', 'bad tag'],
-    message: /tags\.0 must start with a letter or digit/,
+    message: /tags\[0\] must start with a letter or digit/,
   },
-  { name: 'empty tag', args: ['add', 'text', '--tag', ''], message: /tags\.0 must not be empty/ },
+  { name: 'empty tag', args: ['add', 'text', '--tag', ''], message: /tags\[0\] must not be empty/ },
   {
     name: 'too many tags',
     args: ['add', 'text', ...Array.from({ length: 33 }, (_, i) => ['-t', `t${i}`]).flat()],

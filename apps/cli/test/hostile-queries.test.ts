@@ -130,7 +130,7 @@ describe('search with query syntax characters', () => {
 
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('[example]');
+    expect(result.stdout).toContain('**example**');
   });
 
   it('human output handles a bare parenthesis', async () => {

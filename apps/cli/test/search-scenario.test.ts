@@ -34,9 +34,9 @@ describe('add then search in own words', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^1\. [0-9A-Z]{26} {2}ops #db/);
-    // Without colour the matched words are marked with brackets.
+    // Without colour the matched words are marked with ** as in the JSON snippet.
     expect(result.stdout).toContain(
-      'The [staging] database [is] [reset] every Sunday at 02:00 UTC',
+      'The **staging** database **is** **reset** every Sunday at 02:00 UTC',
     );
   });
 

@@ -101,13 +101,17 @@ export const isoTimestampSchema = timestampSchema.transform((value) =>
   new Date(value).toISOString(),
 );
 
+const sourceSchema = z.enum(memorySources, {
+  errorMap: () => ({ message: `must be one of ${memorySources.join(', ')}` }),
+});
+
 export const newMemorySchema = z
   .object({
     content: contentSchema,
     context: contextNameSchema.default(defaultContext),
     tags: tagsSchema.default([]),
     metadata: metadataSchema.default({}),
-    source: z.enum(memorySources).default('cli'),
+    source: sourceSchema.default('cli'),
     expiresAt: isoTimestampSchema.nullable().default(null),
   })
   .strict();
@@ -143,6 +147,14 @@ const metadataFilterSchema = z.record(
   { invalid_type_error: 'must map metadata keys to strings, numbers, booleans or null' },
 );
 
+function limitSchema(max: number) {
+  return z
+    .number({ invalid_type_error: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(max, { message: `must be at most ${max}` });
+}
+
 const filterShape = {
   context: contextNameSchema.optional(),
   tags: tagsSchema.optional(),
@@ -154,7 +166,7 @@ const filterShape = {
 export const listRequestSchema = z
   .object({
     ...filterShape,
-    limit: z.number().int().min(1).max(limits.listMaxLimit).default(limits.listDefaultLimit),
+    limit: limitSchema(limits.listMaxLimit).default(limits.listDefaultLimit),
     cursor: z.string().max(512).optional(),
   })
   .strict();
@@ -165,7 +177,7 @@ export const searchRequestSchema = z
   .object({
     query: z.string({ invalid_type_error: 'must be a string', required_error: 'is required' }),
     ...filterShape,
-    limit: z.number().int().min(1).max(limits.searchMaxLimit).default(limits.searchDefaultLimit),
+    limit: limitSchema(limits.searchMaxLimit).default(limits.searchDefaultLimit),
     cursor: z.string().max(512).optional(),
   })
   .strict();
@@ -190,7 +202,7 @@ export const importRecordSchema = z.object({
   context: contextNameSchema.default(defaultContext),
   tags: tagsSchema.default([]),
   metadata: metadataSchema.default({}),
-  source: z.enum(memorySources).default('import'),
+  source: sourceSchema.default('import'),
   createdAt: isoTimestampSchema.optional(),
   updatedAt: isoTimestampSchema.optional(),
   expiresAt: isoTimestampSchema.nullable().default(null),
@@ -229,7 +241,7 @@ export function parseInput<T extends z.ZodTypeAny>(schema: T, input: unknown): z
 
 export function validationError(error: z.ZodError): Mem0Error {
   const problems = error.issues.slice(0, 3).map((issue) => {
-    const field = issue.path.map(String).join('.');
+    const field = fieldName(issue.path);
     if (issue.code === 'unrecognized_keys') {
       return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
     }
@@ -238,9 +250,18 @@ export function validationError(error: z.ZodError): Mem0Error {
   return new Mem0Error('validation_failed', `Invalid input: ${problems.join('; ')}.`, {
     details: {
       issues: error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.'),
+        path: fieldName(issue.path),
         message: issue.message,
       })),
     },
   });
+}
+
+/** A field path as a reader writes it: `tags[0]`, `metadata.owner`. */
+function fieldName(path: (string | number)[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`,
+    )
+    .join('');
 }

@@ -240,6 +240,10 @@ export function prepareImportLines(lines: string[], now: number): PreparedLine[]
   });
 }
 
+// Tolerance for imported creation times ahead of this machine's clock, for files written on a
+// machine whose clock runs fast.
+const maxClockSkewMs = 24 * 3_600_000;
+
 /** Parse and validate one import line into a record with every default filled in. */
 export function parseImportLine(line: string, now: number = Date.now()): ImportRecord {
   let value: unknown;
@@ -259,6 +263,12 @@ export function parseImportLine(line: string, now: number = Date.now()): ImportR
   }
 
   const record = parseInput(importRecordSchema, value);
+  if (record.createdAt !== undefined && Date.parse(record.createdAt) > now + maxClockSkewMs) {
+    throw new Mem0Error(
+      'validation_failed',
+      `Invalid input: createdAt ${record.createdAt} lies in the future. Give the time the memory was written.`,
+    );
+  }
   const createdAt = record.createdAt ?? new Date(now).toISOString();
   return {
     ...record,

@@ -39,6 +39,9 @@ describe('parseTimeInput', () => {
     ['2w', '2026-06-01T12:00:00.000Z'],
     ['2026-01-31', '2026-01-31T00:00:00.000Z'],
     ['2026-01-31T09:30:00+02:00', '2026-01-31T07:30:00.000Z'],
+    ['2026-01-31T09:30', '2026-01-31T09:30:00.000Z'],
+    ['2026-01-31 09:30:15.5Z', '2026-01-31T09:30:15.500Z'],
+    ['2028-02-29', '2028-02-29T00:00:00.000Z'],
   ])('reads %j', (value, expected) => {
     expect(parseTimeInput(value, '--since', 'past', now)).toBe(expected);
   });
@@ -47,7 +50,15 @@ describe('parseTimeInput', () => {
     expect(parseTimeInput('1d', '--expires', 'future', now)).toBe('2026-06-16T12:00:00.000Z');
   });
 
-  it.each(['yesterday', '7 days', '2026-13-45', ''])('rejects %j', (value) => {
+  it.each([
+    'yesterday',
+    '7 days',
+    '2026-13-45',
+    '2026-02-30',
+    '2027-04-31',
+    '2026-01-31T25:00',
+    '',
+  ])('rejects %j', (value) => {
     expect(() => parseTimeInput(value, '--since', 'past', now)).toThrow(/--since .* is not a date/);
   });
 });

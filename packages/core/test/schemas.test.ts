@@ -45,7 +45,7 @@ describe('newMemorySchema', () => {
     ['too long content', { content: 'a'.repeat(limits.contentMaxChars + 1) }, /at most 32768/],
     ['context with a slash', { content: 'x', context: 'team/x' }, /context may contain only/],
     ['context too long', { content: 'x', context: 'a'.repeat(65) }, /context must be at most 64/],
-    ['tag with a space', { content: 'x', tags: ['two words'] }, /tags.0 must start with/],
+    ['tag with a space', { content: 'x', tags: ['two words'] }, /tags\[0\] must start with/],
     [
       'too many tags',
       { content: 'x', tags: Array.from({ length: 33 }, (_, i) => `t${i}`) },

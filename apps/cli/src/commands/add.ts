@@ -21,7 +21,7 @@ export async function add(words: string[], options: AddOptions, io: CommandIO): 
     context: options.context,
     tags: options.tag,
     metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
-    expiresAt: options.expires ? parseExpiry(options.expires) : undefined,
+    expiresAt: options.expires !== undefined ? parseExpiry(options.expires) : undefined,
     source: 'cli' as const,
   };
 
@@ -45,6 +45,15 @@ export async function add(words: string[], options: AddOptions, io: CommandIO): 
     );
     writeLine(io.stdout);
     writeLine(io.stdout, formatMemory(result.memory, colors));
+    if (options.tag || options.meta || options.expires) {
+      writeLine(io.stdout);
+      writeLine(
+        io.stdout,
+        colors.dim(
+          `The given tags, metadata or expiry were not applied. To change them: mem0 update ${result.memory.id} --tag …`,
+        ),
+      );
+    }
   }
   return 0;
 }

@@ -16,7 +16,10 @@ export interface DeleteOptions {
 export async function remove(id: string, options: DeleteOptions, io: CommandIO): Promise<number> {
   return withStore(io.env, async (store) => {
     const colors = colorsFor(io.stdout, io.env);
-    const interactive = !options.yes && io.stdin.isTTY === true && io.stdout.isTTY === true;
+    // Ask whenever a person can answer, even when stdout goes to a pipe or file; the question
+    // then goes to stderr so that it stays out of the output.
+    const interactive = !options.yes && io.stdin.isTTY === true;
+    const promptOutput = io.stdout.isTTY === true ? io.stdout : io.stderr;
 
     if (interactive) {
       const memory = await getMemory(store, id);
@@ -28,7 +31,7 @@ export async function remove(id: string, options: DeleteOptions, io: CommandIO):
             message: `Delete ${memory.id} from ${memory.context}: "${printable(preview(memory.content, 60).text)}"?`,
             default: false,
           },
-          { input: io.stdin, output: io.stdout },
+          { input: io.stdin, output: promptOutput },
         );
       } catch (error) {
         // Ctrl-C or Ctrl-D at the prompt cancels, as in other shells: exit 130 like SIGINT.

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 
-import { exportMemories } from '@memzero/core';
+import { exportMemories, invalidArgument } from '@memzero/core';
 
 import { type CommandIO, writeLine } from '../io.js';
 import { filterFromOptions, type FilterOptions } from '../options.js';
@@ -20,7 +20,7 @@ export interface ExportOptions extends FilterOptions {
 export async function exportCommand(options: ExportOptions, io: CommandIO): Promise<number> {
   const filter = filterFromOptions(options);
 
-  if (!options.output) {
+  if (options.output === undefined) {
     const count = await withStore(io.env, (store) =>
       writeLines(exportMemories(store, filter), io.stdout),
     );
@@ -31,11 +31,14 @@ export async function exportCommand(options: ExportOptions, io: CommandIO): Prom
     return 0;
   }
 
-  const target = options.output;
+  const target = checkOutputPath(options.output);
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   const file = createWriteStream(temporary, { mode: 0o600 });
   try {
-    await once(file, 'open');
+    await once(file, 'open').catch((error: NodeJS.ErrnoException) => {
+      // Name the path the user gave, not the temporary file beside it.
+      throw Object.assign(error, { path: target });
+    });
     const count = await withStore(io.env, (store) =>
       writeLines(exportMemories(store, filter), file),
     );
@@ -60,4 +63,23 @@ async function writeLines(lines: AsyncIterable<string>, output: Writable): Promi
     }
   }
   return count;
+}
+
+/** Reject an output path that cannot name a file: empty, a directory, or ending in a slash. */
+function checkOutputPath(output: string): string {
+  if (output.trim() === '') {
+    throw invalidArgument('--output needs a file path, such as --output memories.jsonl.');
+  }
+  let isDirectory = /[\\/]$/.test(output);
+  try {
+    isDirectory ||= statSync(output).isDirectory();
+  } catch {
+    // A path that does not exist yet is what --output usually names.
+  }
+  if (isDirectory) {
+    throw invalidArgument(
+      `--output ${output} is a directory. Give a file path, such as ${join(output, 'memories.jsonl')}.`,
+    );
+  }
+  return output;
 }

@@ -67,13 +67,13 @@ function openInput(file: string, io: CommandIO): { stream: Readable; size: numbe
   let size: number;
   try {
     const stats = statSync(file);
-    if (!stats.isFile()) {
+    if (!stats.isFile() && !stats.isFIFO() && !stats.isCharacterDevice()) {
       throw new Mem0Error(
         'invalid_argument',
         `${file} is not a file. Give a JSON Lines file, or - for stdin.`,
       );
     }
-    size = stats.size;
+    size = stats.isFile() ? stats.size : 0;
   } catch (error) {
     if (error instanceof Mem0Error) {
       throw error;
@@ -83,7 +83,7 @@ function openInput(file: string, io: CommandIO): { stream: Readable; size: numbe
       `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`,
     );
   }
-  return { stream: createReadStream(file), size };
+  return { stream: createReadStream(file), size: size > 0 ? size : undefined };
 }
 
 async function* readLines(
@@ -129,7 +129,7 @@ function printSummary(summary: ImportSummary, io: CommandIO): void {
   const colors = colorsFor(io.stdout, io.env);
   writeLine(
     io.stdout,
-    `Read ${summary.lines} lines: ${colors.green(`${summary.added} added`)}, ${summary.duplicate} duplicate, ${summary.rejected > 0 ? colors.red(`${summary.rejected} rejected`) : '0 rejected'}.`,
+    `Read ${summary.lines} ${summary.lines === 1 ? 'line' : 'lines'}: ${colors.green(`${summary.added} added`)}, ${summary.duplicate} duplicate, ${summary.rejected > 0 ? colors.red(`${summary.rejected} rejected`) : '0 rejected'}.`,
   );
 
   for (const reject of summary.rejects) {

@@ -22,11 +22,23 @@ export async function list(options: ListOptions, io: CommandIO): Promise<number>
 
   const colors = colorsFor(io.stdout, io.env);
   if (page.items.length === 0) {
-    writeLine(io.stdout, colors.dim('No memories yet. Add one with: mem0 add "text"'));
+    const filtered = Object.values(filterFromOptions(options)).some((value) => value !== undefined);
+    writeLine(
+      io.stdout,
+      colors.dim(
+        filtered
+          ? 'No memories match these filters.'
+          : 'No memories yet. Add one with: mem0 add "text"',
+      ),
+    );
     return 0;
   }
+  const width = Math.max(
+    40,
+    (io.stdout.isTTY ? ((io.stdout as NodeJS.WriteStream).columns ?? 100) : 100) - 5,
+  );
   for (const memory of page.items) {
-    writeLine(io.stdout, formatMemoryLine(memory, colors));
+    writeLine(io.stdout, formatMemoryLine(memory, colors, width));
   }
   if (page.nextCursor) {
     writeLine(

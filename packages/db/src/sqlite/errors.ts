@@ -7,10 +7,17 @@ export function translateSqliteError(error: unknown, path: string): unknown {
   }
 
   const code = error.code;
-  if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENOENT'].includes(code)) {
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
     return new Mem0Error(
       'store_unavailable',
-      `Cannot create or open the database ${path} (${code}). Check that you may write to its directory, or set MEM0_HOME to another directory.`,
+      `Cannot create the database ${path}: a part of its directory path is a file. Set MEM0_HOME to a directory.`,
+      { cause: error },
+    );
+  }
+  if (['EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOENT'].includes(code)) {
+    return new Mem0Error(
+      'store_unavailable',
+      `Cannot create or open the database ${path} (${code}). mem0 needs write access to the file and its directory, also to read; check their permissions or set MEM0_HOME to another directory.`,
       { cause: error },
     );
   }
@@ -28,7 +35,7 @@ export function translateSqliteError(error: unknown, path: string): unknown {
   ) {
     return new Mem0Error(
       'store_unavailable',
-      `Cannot open the database ${path} for writing. Check that the directory exists and that you may write to it, or set MEM0_HOME to another directory.`,
+      `Cannot open the database ${path} for reading and writing. mem0 needs write access to the file and its directory, also to read; check their permissions or set MEM0_HOME to another directory.`,
       { cause: error },
     );
   }

@@ -36,6 +36,9 @@ export function migrateSqlite(
       if (version > index) {
         return;
       }
+      if (version === 0) {
+        checkEmpty(db);
+      }
 
       db.exec(createLedger);
       db.exec(migration.sql);
@@ -71,6 +74,22 @@ function checkNotNewer(version: number, known: number): void {
     throw new Mem0Error(
       'schema_too_new',
       `The database schema is at version ${version}, newer than the ${known} this mem0 knows. Upgrade mem0 to open it.`,
+    );
+  }
+}
+
+/** A database without mem0's version mark must be empty; mem0 never writes into another's file. */
+function checkEmpty(db: Database.Database): void {
+  const foreign = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_mem0_migrations' LIMIT 1",
+    )
+    .pluck()
+    .get() as string | undefined;
+  if (foreign !== undefined) {
+    throw new Mem0Error(
+      'store_unavailable',
+      `The file ${db.name} is a SQLite database of another program (it has a table "${foreign}"). Move it away, or set MEM0_HOME to another directory.`,
     );
   }
 }
