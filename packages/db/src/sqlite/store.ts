@@ -31,6 +31,7 @@ import {
 
 import { translateSqliteError } from './errors.js';
 import { filterConditions } from './filters.js';
+import { planSearch } from './search-plan.js';
 import { openSqliteDatabase, type OpenSqliteOptions } from './open.js';
 import { memoryColumns, type MemoryRow, type RevisionRow, toMemory, toRevision } from './rows.js';
 
@@ -171,6 +172,10 @@ export class SqliteStore implements MemoryStore {
       this.purgeExpiredDuplicate(contextId, hash, now);
 
       const version = current.version + 1;
+      const words = searchText(content);
+      if (content !== memory.content) {
+        this.unindex(id);
+      }
       this.statement(
         `UPDATE memories SET context_id = @contextId, content = @content, content_hash = @hash,
            search_text = @searchText, metadata = @metadata, expires_at = @expiresAt,
@@ -181,13 +186,16 @@ export class SqliteStore implements MemoryStore {
         contextId,
         content,
         hash,
-        searchText: searchText(content),
+        searchText: words,
         metadata: JSON.stringify(metadata),
         expiresAt,
         userId: this.userId,
         now,
         version,
       });
+      if (content !== memory.content) {
+        this.index(current.seq, words);
+      }
 
       if (JSON.stringify(tags) !== JSON.stringify(memory.tags)) {
         this.statement('DELETE FROM memory_tags WHERE memory_id = ?').run(id);
@@ -257,14 +265,12 @@ export class SqliteStore implements MemoryStore {
         offset = position.offset;
       }
 
-      // Every term is an FTS5 string literal, so nothing typed is read as query syntax. Terms
-      // hold only letters, digits and marks; doubling quotes is a second guard.
-      const match = query.terms
-        .map((term, index) => {
-          const literal = `"${term.replaceAll('"', '""')}"`;
-          return query.prefixLast && index === query.terms.length - 1 ? `${literal}*` : literal;
-        })
-        .join(' OR ');
+      const plan = planSearch(this.db, query);
+      if (plan === undefined) {
+        return { items: [], nextCursor: null };
+      }
+      const order =
+        plan.order === 'rank' ? 'rank, m.created_at DESC, m.id DESC' : 'memories_fts.rowid DESC';
 
       const rows = this.db
         .prepare(
@@ -272,10 +278,10 @@ export class SqliteStore implements MemoryStore {
            FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
            JOIN contexts c ON c.id = m.context_id
            WHERE memories_fts MATCH @match AND ${clauses.join(' AND ')}
-           ORDER BY rank, m.created_at DESC, m.id DESC
+           ORDER BY ${order}
            LIMIT @limit OFFSET @offset`,
         )
-        .all({ ...params, match, limit: request.limit + 1, offset }) as (MemoryRow & {
+        .all({ ...params, match: plan.match, limit: request.limit + 1, offset }) as (MemoryRow & {
         rank: number;
       })[];
 
@@ -545,7 +551,22 @@ export class SqliteStore implements MemoryStore {
       { content: memory.content, contextId, tags: memory.tags, metadata: memory.metadata },
       now,
     );
+    this.unindex(memory.id);
     this.statement('DELETE FROM memories WHERE id = ?').run(memory.id);
+  }
+
+  // The FTS5 table holds no text of its own (external content): the store adds a memory's
+  // words under its seq, and removes them by passing the same words back with 'delete'. Both
+  // happen in the transaction that changes the memory.
+  private index(seq: number | bigint, words: string): void {
+    this.statement('INSERT INTO memories_fts (rowid, search_text) VALUES (?, ?)').run(seq, words);
+  }
+
+  private unindex(id: string): void {
+    this.statement(
+      `INSERT INTO memories_fts (memories_fts, rowid, search_text)
+       SELECT 'delete', seq, search_text FROM memories WHERE id = ?`,
+    ).run(id);
   }
 
   private insertMemory(
@@ -554,7 +575,8 @@ export class SqliteStore implements MemoryStore {
     hash: string,
     version: number,
   ): void {
-    this.statement(
+    const words = record.derived?.searchText ?? searchText(record.content);
+    const { lastInsertRowid } = this.statement(
       `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text,
          metadata, source, version, created_at, updated_at, expires_at)
        VALUES (@id, @contextId, @authorId, @content, @hash, @searchText, @metadata, @source,
@@ -565,7 +587,7 @@ export class SqliteStore implements MemoryStore {
       authorId: this.userId,
       content: record.content,
       hash,
-      searchText: record.derived?.searchText ?? searchText(record.content),
+      searchText: words,
       metadata: JSON.stringify(record.metadata),
       source: record.source,
       version,
@@ -573,6 +595,7 @@ export class SqliteStore implements MemoryStore {
       updatedAt: record.updatedAt,
       expiresAt: record.expiresAt,
     });
+    this.index(lastInsertRowid, words);
     this.insertTags(record.id, record.tags);
     this.insertRevision(
       record.id,
