@@ -140,7 +140,7 @@ export async function importMemories(
   lines: AsyncIterable<string>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const batchSize = options.batchSize ?? 1_000;
+  const batchSize = options.batchSize ?? 5_000;
   const now = options.now ?? Date.now;
   const prepare =
     options.prepare ?? (async (batch: string[], time: number) => prepareImportLines(batch, time));
