@@ -3,12 +3,13 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { Mem0Error } from '@memzero/core';
+import { getMemory, Mem0Error } from '@memzero/core';
 
 import {
   appliedSqliteMigrations,
   migrateSqlite,
   openSqliteDatabase,
+  SqliteStore,
   sqliteMigrations,
 } from '../src/index.js';
 import type { Migration } from '../src/migrations/types.js';
@@ -48,6 +49,35 @@ describe('SQLite migrations', () => {
       sqliteMigrations.map((migration) => migration.name),
     );
     db.close();
+  });
+
+  it('keep every memory when the accounts migration adds user columns', async () => {
+    const file = join(directory.path, 'upgrade.db');
+    const before = sqliteMigrations.filter((migration) => migration.name < '0003_accounts');
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    migrateSqlite(db, before);
+    db.prepare(
+      `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text,
+         metadata, source, version, created_at, updated_at)
+       SELECT '01JF8ZP6V7G1WQK3M4N5R6S7T8', id, 'local', 'kept across the upgrade', 'h', 'kept across the upgrade', '{}',
+         'cli', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+       FROM contexts WHERE name = 'default'`,
+    ).run();
+    db.close();
+
+    const upgraded = new SqliteStore(file);
+    try {
+      expect((await getMemory(upgraded, '01JF8ZP6V7G1WQK3M4N5R6S7T8')).content).toBe(
+        'kept across the upgrade',
+      );
+      const user = upgraded.database
+        .prepare('SELECT id, password_hash, is_admin, disabled_at FROM users')
+        .all();
+      expect(user).toEqual([{ id: 'local', password_hash: null, is_admin: 0, disabled_at: null }]);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   it('set WAL, a busy timeout and foreign keys', () => {

@@ -51,21 +51,6 @@ describe('PostgreSQL migrations', () => {
     );
   });
 
-  it('index search text with the simple configuration', async () => {
-    await pool.query(`INSERT INTO users (id, created_at) VALUES ('u1', now())`);
-    await pool.query(
-      `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ('c1', 'default', 'u1', now())`,
-    );
-    await pool.query(
-      `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text, metadata, source, version, created_at, updated_at)
-       VALUES ('m1', 'c1', 'u1', 'The cafés are open', 'h', 'the cafes are open', '{}', 'cli', 1, now(), now())`,
-    );
-    const { rows } = await pool.query(
-      `SELECT id FROM memories WHERE search_vector @@ to_tsquery('simple'::regconfig, 'cafes & open')`,
-    );
-    expect(rows).toEqual([{ id: 'm1' }]);
-  });
-
   it('apply nothing the second time', async () => {
     expect(await migratePostgres(pool)).toEqual([]);
   });
@@ -74,5 +59,46 @@ describe('PostgreSQL migrations', () => {
     await pool.query(`INSERT INTO "_mem0_migrations" (name, checksum) VALUES ('9999_future', 'x')`);
     await expect(migratePostgres(pool)).rejects.toMatchObject({ code: 'schema_too_new' });
     await pool.query(`DELETE FROM "_mem0_migrations" WHERE name = '9999_future'`);
+  });
+});
+
+describe('PostgreSQL search vector migration', () => {
+  const name = `mem0_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Pool({ connectionString: adminUrl, max: 1 });
+  let pool: Pool;
+
+  beforeAll(async () => {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    pool = new Pool({ connectionString: url.toString(), max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('fills vectors of rows written before it', async () => {
+    const before = postgresMigrations.filter(
+      (migration) => migration.name < '0003_search_vector_from_store',
+    );
+    await migratePostgres(pool, before);
+    await pool.query(`INSERT INTO users (id, created_at) VALUES ('u1', now())`);
+    await pool.query(
+      `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ('c1', 'default', 'u1', now())`,
+    );
+    await pool.query(
+      `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text, metadata, source, version, created_at, updated_at)
+       VALUES ('m1', 'c1', 'u1', 'The party 🎉 is on, the party!', 'h', 'the party 🎉 is on the party', '{}', 'cli', 1, now(), now())`,
+    );
+
+    await migratePostgres(pool);
+
+    const { rows } = await pool.query<{ vector: string; word_count: number }>(
+      `SELECT search_vector::text AS vector, word_count FROM memories WHERE id = 'm1'`,
+    );
+    expect(rows).toEqual([{ vector: "'is':4 'on':5 'party':2,7 'the':1,6 '🎉':3", word_count: 7 }]);
   });
 });

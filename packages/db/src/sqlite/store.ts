@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type Database from 'better-sqlite3';
 
 import {
@@ -31,6 +29,7 @@ import {
 
 import { translateSqliteError } from './errors.js';
 import { filterConditions } from './filters.js';
+import { nextSearchCursor, searchOffset } from '../search/cursor.js';
 import { planSearch } from './search-plan.js';
 import { openSqliteDatabase, type OpenSqliteOptions } from './open.js';
 import { memoryColumns, type MemoryRow, type RevisionRow, toMemory, toRevision } from './rows.js';
@@ -248,22 +247,7 @@ export class SqliteStore implements MemoryStore {
         now,
       );
 
-      const fingerprint = searchFingerprint(request);
-      let offset = 0;
-      if (request.cursor !== undefined) {
-        const position = decodeCursor(request.cursor, { offset: 'number', query: 'string' });
-        if (
-          position.query !== fingerprint ||
-          !Number.isInteger(position.offset) ||
-          position.offset < 0
-        ) {
-          throw new Mem0Error(
-            'invalid_argument',
-            'The cursor belongs to another search. Pass nextCursor back with the same query and filters.',
-          );
-        }
-        offset = position.offset;
-      }
+      const offset = searchOffset(request);
 
       const plan = planSearch(this.db, query);
       if (plan === undefined) {
@@ -290,10 +274,7 @@ export class SqliteStore implements MemoryStore {
         score: Math.round(-row.rank * 1e6) / 1e6,
         snippet: buildSnippet(row.content, query),
       }));
-      const nextCursor =
-        rows.length > request.limit
-          ? encodeCursor({ offset: offset + request.limit, query: fingerprint })
-          : null;
+      const nextCursor = rows.length > request.limit ? nextSearchCursor(request, offset) : null;
       return { items, nextCursor };
     });
   }
@@ -637,10 +618,4 @@ export class SqliteStore implements MemoryStore {
       createdAt,
     );
   }
-}
-
-/** A short digest of everything but the page position, to tie a cursor to its search. */
-function searchFingerprint(request: SearchRequest): string {
-  const { cursor: _cursor, limit: _limit, ...rest } = request;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url').slice(0, 12);
 }

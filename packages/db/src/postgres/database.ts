@@ -1,0 +1,88 @@
+import { Pool, type PoolConfig } from 'pg';
+
+import { Mem0Error } from '@memzero/core';
+
+import { postgresMigrations } from '../migrations/generated.js';
+import { translatePostgresError } from './errors.js';
+import { migratePostgres } from './migrate.js';
+import { SearchStatistics } from './statistics.js';
+import { PostgresStore, type PostgresStoreOptions } from './store.js';
+
+export interface PostgresDatabaseOptions extends PostgresStoreOptions {
+  /** Connections in the pool; the default suits a server on a few cores. */
+  maxConnections?: number;
+  /** How long a request waits for a free connection before it fails, in milliseconds. */
+  connectionTimeoutMs?: number;
+  /** Called when an idle connection fails, for logging; the pool replaces the connection. */
+  onIdleError?: (error: Error) => void;
+}
+
+/**
+ * A PostgreSQL database for mem0: one connection pool, the search statistics and a store per
+ * acting user on top of them. Open it once per process and call `migrate` before serving.
+ */
+export class PostgresDatabase {
+  readonly pool: Pool;
+  private readonly statistics = new SearchStatistics();
+  private readonly storeOptions: PostgresStoreOptions;
+
+  constructor(connectionString: string, options: PostgresDatabaseOptions = {}) {
+    const config: PoolConfig = {
+      connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+    };
+    this.pool = new Pool(config);
+    // Without a listener, an idle connection that the server drops would end the process.
+    this.pool.on('error', (error) => options.onIdleError?.(error));
+    this.storeOptions = { now: options.now };
+  }
+
+  /** Apply pending migrations, under an advisory lock that several processes can share. */
+  async migrate(): Promise<string[]> {
+    try {
+      return await migratePostgres(this.pool);
+    } catch (error) {
+      throw translatePostgresError(error);
+    }
+  }
+
+  /** The memory store of one user, who must exist in `users`. */
+  storeFor(userId: string): PostgresStore {
+    return new PostgresStore(this.pool, this.statistics, userId, this.storeOptions);
+  }
+
+  /**
+   * Resolve when the database answers and has every migration of this code applied; reject
+   * with `store_unavailable` otherwise.
+   */
+  async ready(): Promise<void> {
+    let applied: number;
+    try {
+      const { rows } = await this.pool.query<{ applied: number }>(
+        'SELECT count(*)::int AS applied FROM "_mem0_migrations" WHERE name = ANY($1::text[])',
+        [postgresMigrations.map((migration) => migration.name)],
+      );
+      applied = rows[0]!.applied;
+    } catch (error) {
+      const translated = translatePostgresError(error);
+      if (translated instanceof Mem0Error) {
+        throw translated;
+      }
+      throw new Mem0Error('store_unavailable', 'The database has no mem0 schema yet.', {
+        cause: error,
+      });
+    }
+    if (applied < postgresMigrations.length) {
+      throw new Mem0Error(
+        'store_unavailable',
+        `The database lacks ${postgresMigrations.length - applied} of mem0's migrations.`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

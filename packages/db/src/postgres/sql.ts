@@ -1,0 +1,129 @@
+import { invalidArgument, type MemoryFilter } from '@memzero/core';
+
+/** Collects query parameters and hands out their `$n` placeholders in order. */
+export class Parameters {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** Format a timestamptz column as ISO 8601 text in UTC with milliseconds, whatever the session zone. */
+export function iso(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** Columns selected for a memory; `m` is memories, `c` its context. */
+export const memoryColumns = `m.seq, m.id, m.content, c.name AS context, m.metadata, m.source,
+  m.author_id, ${iso('m.created_at')} AS created_at, ${iso('m.updated_at')} AS updated_at,
+  ${iso('m.expires_at')} AS expires_at, m.version,
+  coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM memory_tags t WHERE t.memory_id = m.id), '[]'::json) AS tags`;
+
+/**
+ * SQL conditions for the filters shared by list, search and export, joined with AND. The owner
+ * and expiry conditions are always present, so no query can return another user's memory or
+ * an expired one. `contextId` is the resolved id of `filter.context`.
+ */
+export function filterConditions(
+  params: Parameters,
+  userId: string,
+  filter: MemoryFilter,
+  contextId: string | undefined,
+  now: string,
+): string {
+  const nowParam = params.add(now);
+  const clauses = [
+    `c.owner_id = ${params.add(userId)}`,
+    `(m.expires_at IS NULL OR m.expires_at > ${nowParam}::timestamptz)`,
+  ];
+
+  if (contextId !== undefined) {
+    clauses.push(`m.context_id = ${params.add(contextId)}`);
+  }
+
+  for (const tag of filter.tags ?? []) {
+    clauses.push(
+      `EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag = ${params.add(tag)})`,
+    );
+  }
+
+  for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+    // The SQLite store cannot express these keys in a JSON path; both stores reject them alike.
+    if (/["\\]/.test(key)) {
+      throw invalidArgument(
+        `The metadata filter key "${key}" contains a quote or backslash, which filters do not support.`,
+      );
+    }
+    const field = `m.metadata -> ${params.add(key)}`;
+
+    if (value === null) {
+      clauses.push(`jsonb_typeof(${field}) = 'null'`);
+    } else if (typeof value === 'boolean') {
+      clauses.push(`${field} = '${value ? 'true' : 'false'}'::jsonb`);
+    } else if (typeof value === 'number') {
+      clauses.push(
+        `jsonb_typeof(${field}) = 'number' AND (${field})::numeric = ${params.add(value)}::numeric`,
+      );
+    } else {
+      clauses.push(
+        `jsonb_typeof(${field}) = 'string' AND ${field} #>> '{}' = ${params.add(value)}`,
+      );
+    }
+  }
+
+  if (filter.createdAfter !== undefined) {
+    clauses.push(`m.created_at >= ${params.add(filter.createdAfter)}::timestamptz`);
+  }
+  if (filter.createdBefore !== undefined) {
+    clauses.push(`m.created_at < ${params.add(filter.createdBefore)}::timestamptz`);
+  }
+
+  return clauses.join(' AND ');
+}
+
+/**
+ * Write the words of a memory as a tsvector literal: each word with its 1-based positions, so
+ * the index contains exactly the words the core tokenizer produced (the same ones SQLite indexes)
+ * and BM25 can count how often each occurs. NOTE: PostgreSQL keeps at most 256 positions of a
+ * word and no position above 16383, so in very long texts a frequent word counts less often.
+ */
+export function tsvectorLiteral(words: string): string {
+  const positions = new Map<string, number[]>();
+  let position = 0;
+  for (const word of words.split(' ')) {
+    if (word === '') {
+      continue;
+    }
+    position = Math.min(position + 1, 16_383);
+    const list = positions.get(word);
+    if (list === undefined) {
+      positions.set(word, [position]);
+    } else if (list.at(-1) !== position) {
+      list.push(position);
+    }
+  }
+
+  const parts: string[] = [];
+  for (const [word, list] of positions) {
+    parts.push(`${quoteLexeme(word)}:${list.join(',')}`);
+  }
+  return parts.join(' ');
+}
+
+/** Count the words of a memory's search text: its length for BM25. */
+export function wordCount(words: string): number {
+  let count = 0;
+  for (const word of words.split(' ')) {
+    if (word !== '') {
+      count++;
+    }
+  }
+  return count;
+}
+
+/** Quote a lexeme for a tsvector or tsquery literal. */
+export function quoteLexeme(word: string): string {
+  return `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}

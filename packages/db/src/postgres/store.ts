@@ -1,0 +1,801 @@
+import type { Pool, PoolClient } from 'pg';
+
+import {
+  type AddResult,
+  buildSnippet,
+  type ContextSummary,
+  contentHash,
+  decodeCursor,
+  encodeCursor,
+  type ImportOutcome,
+  type ImportRecord,
+  type ListRequest,
+  Mem0Error,
+  type Memory,
+  type MemoryFilter,
+  type MemoryPatch,
+  type MemoryStore,
+  type NewMemory,
+  newId,
+  notFound,
+  type Page,
+  parseQuery,
+  type Revision,
+  type RevisionOperation,
+  type SearchHit,
+  type SearchRequest,
+  searchText,
+} from '@memzero/core';
+
+import { nextSearchCursor, searchOffset } from '../search/cursor.js';
+import { isRetryable, translatePostgresError } from './errors.js';
+import { planPostgresSearch, type PostgresSearchPlan } from './search-plan.js';
+import type { SearchStatistics } from './statistics.js';
+import {
+  filterConditions,
+  iso,
+  memoryColumns,
+  Parameters,
+  tsvectorLiteral,
+  wordCount,
+} from './sql.js';
+
+/** A query runner: the pool, or one client inside a transaction. */
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+interface MemoryRow {
+  seq: number;
+  id: string;
+  content: string;
+  context: string;
+  metadata: Memory['metadata'];
+  source: Memory['source'];
+  author_id: string;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  version: number;
+  tags: string[];
+  search_text?: string;
+}
+
+interface RevisionRow {
+  memory_id: string;
+  version: number;
+  operation: RevisionOperation;
+  content: string;
+  context: string;
+  tags: string[];
+  metadata: Memory['metadata'];
+  author_id: string;
+  created_at: string;
+}
+
+/** Rows exported per query while walking the snapshot. */
+const exportPageSize = 500;
+
+/** Times a transaction is retried after losing a race on a unique key or a deadlock. */
+const writeAttempts = 3;
+
+export interface PostgresStoreOptions {
+  /** Clock for timestamps, in milliseconds since the epoch. */
+  now?: () => number;
+}
+
+/**
+ * The memory store on PostgreSQL for one acting user. Many stores share one pool and one set
+ * of search statistics (see `PostgresDatabase`); a store is cheap to create per request.
+ *
+ * Search follows the same plan as the SQLite store and ranks with the same BM25 formula as
+ * SQLite's FTS5, computed in SQL from the positions in the tsvector, so the same data and query
+ * give the same results on both.
+ */
+export class PostgresStore implements MemoryStore {
+  private readonly pool: Pool;
+  private readonly statistics: SearchStatistics;
+  private readonly userId: string;
+  private readonly now: () => number;
+
+  constructor(
+    pool: Pool,
+    statistics: SearchStatistics,
+    userId: string,
+    options: PostgresStoreOptions = {},
+  ) {
+    this.pool = pool;
+    this.statistics = statistics;
+    this.userId = userId;
+    this.now = options.now ?? Date.now;
+  }
+
+  async add(input: NewMemory): Promise<AddResult> {
+    return this.write(async (client) => {
+      const now = this.timestamp();
+      const contextId = await this.ensureContext(client, input.context, now);
+      const hash = contentHash(input.content);
+
+      const existing = await this.findByHash(client, contextId, hash, now);
+      if (existing) {
+        return { memory: existing, created: false };
+      }
+      await this.purgeExpiredDuplicate(client, contextId, hash, now);
+
+      const id = newId(this.now());
+      await this.insertMemory(
+        client,
+        { ...input, id, createdAt: now, updatedAt: now },
+        contextId,
+        hash,
+        1,
+      );
+      return { memory: await this.requireMemory(client, id, now), created: true };
+    });
+  }
+
+  async get(id: string): Promise<Memory> {
+    return this.read(async () => this.requireMemory(this.pool, id, this.timestamp()));
+  }
+
+  async list(request: ListRequest): Promise<Page<Memory>> {
+    return this.read(async () => {
+      const now = this.timestamp();
+      const params = new Parameters();
+      const contextId = await this.resolveContext(request.context);
+      let where = filterConditions(params, this.userId, request, contextId, now);
+
+      if (request.cursor !== undefined) {
+        const position = decodeCursor(request.cursor, { createdAt: 'string', id: 'string' });
+        const createdAt = params.add(position.createdAt);
+        where += ` AND (m.created_at < ${createdAt}::timestamptz OR (m.created_at = ${createdAt}::timestamptz AND m.id COLLATE "C" < ${params.add(position.id)}))`;
+      }
+
+      const { rows } = await this.pool.query<MemoryRow>(
+        `SELECT ${memoryColumns} FROM memories m JOIN contexts c ON c.id = m.context_id
+         WHERE ${where}
+         ORDER BY m.created_at DESC, m.id COLLATE "C" DESC LIMIT ${params.add(request.limit + 1)}`,
+        params.values,
+      );
+
+      const items = rows.slice(0, request.limit).map(toMemory);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > request.limit && last
+          ? encodeCursor({ createdAt: last.createdAt, id: last.id })
+          : null;
+      return { items, nextCursor };
+    });
+  }
+
+  async update(id: string, patch: MemoryPatch): Promise<Memory> {
+    return this.write(async (client) => {
+      const now = this.timestamp();
+      const current = await this.requireRow(client, id, now, { lock: true });
+
+      if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
+        throw new Mem0Error(
+          'conflict',
+          `Memory ${id} is at version ${current.version}, not ${patch.expectedVersion}: it changed since you read it. Read it again and retry.`,
+        );
+      }
+
+      const memory = toMemory(current);
+      const content = patch.content ?? memory.content;
+      const context = patch.context ?? memory.context;
+      const tags = patch.tags ?? memory.tags;
+      const metadata = patch.metadata ?? memory.metadata;
+      const expiresAt = patch.expiresAt === undefined ? memory.expiresAt : patch.expiresAt;
+
+      const unchanged =
+        content === memory.content &&
+        context === memory.context &&
+        JSON.stringify(tags) === JSON.stringify(memory.tags) &&
+        sameJson(metadata, memory.metadata) &&
+        expiresAt === memory.expiresAt;
+      if (unchanged) {
+        return memory;
+      }
+
+      const contextId = await this.ensureContext(client, context, now);
+      const hash = contentHash(content);
+      const duplicate = await this.findByHash(client, contextId, hash, now);
+      if (duplicate && duplicate.id !== id) {
+        throw new Mem0Error(
+          'conflict',
+          `The context "${context}" already holds a memory with this content: ${duplicate.id}. Change the content or delete that memory first.`,
+          { details: { existingId: duplicate.id } },
+        );
+      }
+      await this.purgeExpiredDuplicate(client, contextId, hash, now);
+
+      const version = current.version + 1;
+      const words = content === memory.content ? current.search_text! : searchText(content);
+      const newWords = wordCount(words);
+      const oldWords = wordCount(current.search_text!);
+      await client.query(
+        `UPDATE memories SET context_id = $2, content = $3, content_hash = $4, search_text = $5,
+           search_vector = $6::tsvector, word_count = $7, metadata = $8::jsonb,
+           expires_at = $9::timestamptz, author_id = $10, updated_at = $11::timestamptz,
+           version = $12
+         WHERE id = $1`,
+        [
+          id,
+          contextId,
+          content,
+          hash,
+          words,
+          tsvectorLiteral(words),
+          newWords,
+          JSON.stringify(metadata),
+          expiresAt,
+          this.userId,
+          now,
+          version,
+        ],
+      );
+      this.statistics.pending(client, 0, newWords - oldWords);
+
+      if (JSON.stringify(tags) !== JSON.stringify(memory.tags)) {
+        await client.query('DELETE FROM memory_tags WHERE memory_id = $1', [id]);
+        await this.insertTags(client, id, tags);
+      }
+      await this.insertRevision(
+        client,
+        id,
+        version,
+        'update',
+        { content, contextId, tags, metadata },
+        now,
+      );
+      return this.requireMemory(client, id, now);
+    });
+  }
+
+  async delete(id: string): Promise<Memory> {
+    return this.write(async (client) => {
+      const now = this.timestamp();
+      const row = await this.requireRow(client, id, now, { lock: true });
+      await this.deleteRow(client, row, now);
+      return toMemory(row);
+    });
+  }
+
+  async history(id: string): Promise<Revision[]> {
+    return this.read(async () => {
+      const { rows } = await this.pool.query<RevisionRow>(
+        `SELECT r.memory_id, r.version, r.operation, r.content, c.name AS context, r.tags,
+           r.metadata, r.author_id, ${iso('r.created_at')} AS created_at
+         FROM revisions r JOIN contexts c ON c.id = r.context_id
+         WHERE r.memory_id = $1 AND c.owner_id = $2
+         ORDER BY r.version`,
+        [id, this.userId],
+      );
+
+      if (rows.length === 0) {
+        throw notFound(`No memory with id ${id}, and no history of one.`);
+      }
+      return rows.map(toRevision);
+    });
+  }
+
+  async search(request: SearchRequest): Promise<Page<SearchHit>> {
+    return this.read(async () => {
+      const query = parseQuery(request.query);
+      if (query.terms.length === 0) {
+        return { items: [], nextCursor: null };
+      }
+
+      const now = this.timestamp();
+      const contextId = await this.resolveContext(request.context);
+      const offset = searchOffset(request);
+
+      const totals = await this.statistics.current(this.pool);
+      const plan = await planPostgresSearch(this.pool, query, totals);
+      if (plan === undefined) {
+        return { items: [], nextCursor: null };
+      }
+
+      const params = new Parameters();
+      const where = filterConditions(params, this.userId, request, contextId, now);
+      const { rows } = await this.pool.query<MemoryRow & { score: number }>(
+        searchSql(plan, params, where, request.limit + 1, offset),
+        params.values,
+      );
+
+      const items = rows.slice(0, request.limit).map((row) => ({
+        ...toMemory(row),
+        score: Math.round(row.score * 1e6) / 1e6,
+        snippet: buildSnippet(row.content, query),
+      }));
+      const nextCursor = rows.length > request.limit ? nextSearchCursor(request, offset) : null;
+      return { items, nextCursor };
+    });
+  }
+
+  async contexts(): Promise<ContextSummary[]> {
+    return this.read(async () => {
+      const { rows } = await this.pool.query<{
+        name: string;
+        created_at: string;
+        memory_count: number;
+        last_updated_at: string | null;
+      }>(
+        `SELECT c.name, ${iso('c.created_at')} AS created_at, count(m.seq)::int AS memory_count,
+           ${iso('max(m.updated_at)')} AS last_updated_at
+         FROM contexts c
+         LEFT JOIN memories m ON m.context_id = c.id
+           AND (m.expires_at IS NULL OR m.expires_at > $2::timestamptz)
+         WHERE c.owner_id = $1
+         GROUP BY c.id
+         ORDER BY c.name COLLATE "C"`,
+        [this.userId, this.timestamp()],
+      );
+
+      return rows.map((row) => ({
+        name: row.name,
+        memoryCount: row.memory_count,
+        createdAt: row.created_at,
+        lastUpdatedAt: row.last_updated_at,
+      }));
+    });
+  }
+
+  async importBatch(records: ImportRecord[]): Promise<ImportOutcome[]> {
+    // Fast path: the whole batch in one transaction. A record can still fail there, such as
+    // in a race on an id with another account. Then the batch is rolled back and stored again
+    // with a savepoint per record, so the failing record neither stays half written nor undoes
+    // the others.
+    try {
+      return await this.write(async (client) => {
+        const now = this.timestamp();
+        const contextIds = new Map<string, string>();
+        const outcomes: ImportOutcome[] = [];
+        for (const record of records) {
+          outcomes.push(await this.importRecord(client, record, now, contextIds));
+        }
+        return outcomes;
+      });
+    } catch (error) {
+      if (error instanceof Mem0Error && error.status === 503) {
+        throw error;
+      }
+    }
+
+    return this.write(async (client) => {
+      const now = this.timestamp();
+      const contextIds = new Map<string, string>();
+      const outcomes: ImportOutcome[] = [];
+      for (const record of records) {
+        await client.query('SAVEPOINT import_record');
+        try {
+          outcomes.push(await this.importRecord(client, record, now, contextIds));
+          await client.query('RELEASE SAVEPOINT import_record');
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT import_record');
+          // A context created inside the rolled-back savepoint no longer exists.
+          contextIds.clear();
+          const reason = error instanceof Error ? error.message : String(error);
+          outcomes.push({ status: 'rejected', reason: `Could not store this memory: ${reason}` });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  async *exportMemories(filter: MemoryFilter): AsyncIterable<Memory> {
+    // One REPEATABLE READ transaction for the whole walk: it reads one snapshot, so writes
+    // made meanwhile are neither half seen nor seen twice.
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const now = this.timestamp();
+      const contextId = await this.resolveContext(filter.context, client);
+
+      let after = { createdAt: '1970-01-01T00:00:00.000Z', id: '' };
+      for (;;) {
+        const params = new Parameters();
+        const where = filterConditions(params, this.userId, filter, contextId, now);
+        const createdAt = params.add(after.createdAt);
+        const { rows } = await client.query<MemoryRow>(
+          `SELECT ${memoryColumns} FROM memories m JOIN contexts c ON c.id = m.context_id
+           WHERE ${where}
+             AND (m.created_at > ${createdAt}::timestamptz
+               OR (m.created_at = ${createdAt}::timestamptz AND m.id COLLATE "C" > ${params.add(after.id)}))
+           ORDER BY m.created_at, m.id COLLATE "C" LIMIT ${exportPageSize}`,
+          params.values,
+        );
+        for (const row of rows) {
+          yield toMemory(row);
+        }
+        const last = rows.at(-1);
+        if (!last || rows.length < exportPageSize) {
+          break;
+        }
+        after = { createdAt: last.created_at, id: last.id };
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw translatePostgresError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The pool belongs to the `PostgresDatabase`; closing one user's store leaves it open. */
+  async close(): Promise<void> {}
+
+  private async importRecord(
+    client: PoolClient,
+    record: ImportRecord,
+    now: string,
+    contextIds: Map<string, string>,
+  ): Promise<ImportOutcome> {
+    const owner = await client.query<{ owner_id: string }>(
+      'SELECT c.owner_id FROM memories m JOIN contexts c ON c.id = m.context_id WHERE m.id = $1',
+      [record.id],
+    );
+    if (owner.rows.length > 0) {
+      return owner.rows[0]!.owner_id === this.userId
+        ? { status: 'duplicate', id: record.id }
+        : { status: 'rejected', reason: `The id ${record.id} is already used by another account.` };
+    }
+
+    let contextId = contextIds.get(record.context);
+    if (contextId === undefined) {
+      contextId = await this.ensureContext(client, record.context, now);
+      contextIds.set(record.context, contextId);
+    }
+
+    const hash = record.derived?.contentHash ?? contentHash(record.content);
+    const existing = await client.query<{ id: string }>(
+      'SELECT id FROM memories WHERE context_id = $1 AND content_hash = $2',
+      [contextId, hash],
+    );
+    if (existing.rows.length > 0) {
+      return { status: 'duplicate', id: existing.rows[0]!.id };
+    }
+
+    // A deleted memory keeps its revisions; a re-imported one continues their numbering.
+    const previous = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM revisions WHERE memory_id = $1',
+      [record.id],
+    );
+    await this.insertMemory(client, record, contextId, hash, (previous.rows[0]?.version ?? 0) + 1);
+    return { status: 'added', id: record.id };
+  }
+
+  private async read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translatePostgresError(error);
+    }
+  }
+
+  /**
+   * Run `work` in a transaction on one client. A transaction that lost a race (a unique key
+   * taken meanwhile, a deadlock) is run again from the start, where it reads the winner's rows.
+   */
+  private async write<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        this.statistics.commit(client);
+        return result;
+      } catch (error) {
+        this.statistics.discard(client);
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (attempt < writeAttempts && isRetryable(error)) {
+          continue;
+        }
+        throw translatePostgresError(error);
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  private async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw translatePostgresError(error);
+    }
+  }
+
+  private timestamp(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private async selectMemory(
+    db: Queryable,
+    id: string,
+    now: string,
+    lock = false,
+  ): Promise<MemoryRow | undefined> {
+    const { rows } = await db.query<MemoryRow>(
+      `SELECT ${memoryColumns}, m.search_text FROM memories m JOIN contexts c ON c.id = m.context_id
+       WHERE m.id = $1 AND c.owner_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3::timestamptz)
+       ${lock ? 'FOR UPDATE OF m' : ''}`,
+      [id, this.userId, now],
+    );
+    return rows[0];
+  }
+
+  private async requireRow(
+    db: Queryable,
+    id: string,
+    now: string,
+    options: { lock?: boolean } = {},
+  ): Promise<MemoryRow> {
+    const row = await this.selectMemory(db, id, now, options.lock);
+    if (!row) {
+      throw notFound(`No memory with id ${id}. List or search your memories to find ids.`);
+    }
+    return row;
+  }
+
+  private async requireMemory(db: Queryable, id: string, now: string): Promise<Memory> {
+    return toMemory(await this.requireRow(db, id, now));
+  }
+
+  /** Look up the id of one of the user's contexts by name; reject an unknown name. */
+  private async resolveContext(
+    name: string | undefined,
+    db: Queryable = this.pool,
+  ): Promise<string | undefined> {
+    if (name === undefined) {
+      return undefined;
+    }
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT id FROM contexts WHERE owner_id = $1 AND name = $2',
+      [this.userId, name],
+    );
+    if (rows.length === 0) {
+      throw notFound(`No context named "${name}". List your contexts to see their names.`);
+    }
+    return rows[0]!.id;
+  }
+
+  private async ensureContext(client: PoolClient, name: string, now: string): Promise<string> {
+    await client.query(
+      `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+       ON CONFLICT (owner_id, name) DO NOTHING`,
+      [newId(this.now()), name, this.userId, now],
+    );
+    const { rows } = await client.query<{ id: string }>(
+      'SELECT id FROM contexts WHERE owner_id = $1 AND name = $2',
+      [this.userId, name],
+    );
+    return rows[0]!.id;
+  }
+
+  private async findByHash(
+    client: PoolClient,
+    contextId: string,
+    hash: string,
+    now: string,
+  ): Promise<Memory | undefined> {
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM memories WHERE context_id = $1 AND content_hash = $2
+         AND (expires_at IS NULL OR expires_at > $3::timestamptz)`,
+      [contextId, hash, now],
+    );
+    return rows.length === 0 ? undefined : this.requireMemory(client, rows[0]!.id, now);
+  }
+
+  /** An expired memory no longer counts as a duplicate; it is deleted to make room. */
+  private async purgeExpiredDuplicate(
+    client: PoolClient,
+    contextId: string,
+    hash: string,
+    now: string,
+  ): Promise<void> {
+    const { rows } = await client.query<MemoryRow>(
+      `SELECT ${memoryColumns}, m.search_text FROM memories m JOIN contexts c ON c.id = m.context_id
+       WHERE m.context_id = $1 AND m.content_hash = $2 AND m.expires_at <= $3::timestamptz
+       FOR UPDATE OF m`,
+      [contextId, hash, now],
+    );
+    if (rows[0]) {
+      await this.deleteRow(client, rows[0], now);
+    }
+  }
+
+  private async deleteRow(client: PoolClient, row: MemoryRow, now: string): Promise<void> {
+    const memory = toMemory(row);
+    const { rows } = await client.query<{ context_id: string }>(
+      'DELETE FROM memories WHERE id = $1 RETURNING context_id',
+      [memory.id],
+    );
+    await this.insertRevision(
+      client,
+      memory.id,
+      memory.version + 1,
+      'delete',
+      {
+        content: memory.content,
+        contextId: rows[0]!.context_id,
+        tags: memory.tags,
+        metadata: memory.metadata,
+      },
+      now,
+    );
+    this.statistics.pending(client, -1, -wordCount(row.search_text!));
+  }
+
+  private async insertMemory(
+    client: PoolClient,
+    record: Omit<ImportRecord, 'context'>,
+    contextId: string,
+    hash: string,
+    version: number,
+  ): Promise<void> {
+    const words = record.derived?.searchText ?? searchText(record.content);
+    const count = wordCount(words);
+    await client.query(
+      `INSERT INTO memories (id, context_id, author_id, content, content_hash, search_text,
+         search_vector, word_count, metadata, source, version, created_at, updated_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::tsvector, $8, $9::jsonb, $10, $11, $12::timestamptz,
+         $13::timestamptz, $14::timestamptz)`,
+      [
+        record.id,
+        contextId,
+        this.userId,
+        record.content,
+        hash,
+        words,
+        tsvectorLiteral(words),
+        count,
+        JSON.stringify(record.metadata),
+        record.source,
+        version,
+        record.createdAt,
+        record.updatedAt,
+        record.expiresAt,
+      ],
+    );
+    this.statistics.pending(client, 1, count);
+    await this.insertTags(client, record.id, record.tags);
+    await this.insertRevision(
+      client,
+      record.id,
+      version,
+      'create',
+      { content: record.content, contextId, tags: record.tags, metadata: record.metadata },
+      record.updatedAt,
+    );
+  }
+
+  private async insertTags(client: PoolClient, id: string, tags: string[]): Promise<void> {
+    if (tags.length === 0) {
+      return;
+    }
+    await client.query('INSERT INTO memory_tags (memory_id, tag) SELECT $1, unnest($2::text[])', [
+      id,
+      tags,
+    ]);
+  }
+
+  private async insertRevision(
+    client: PoolClient,
+    memoryId: string,
+    version: number,
+    operation: RevisionOperation,
+    state: Pick<Memory, 'content' | 'tags' | 'metadata'> & { contextId: string },
+    createdAt: string,
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO revisions (id, memory_id, version, operation, content, context_id, tags,
+         metadata, author_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10::timestamptz)`,
+      [
+        newId(this.now()),
+        memoryId,
+        version,
+        operation,
+        state.content,
+        state.contextId,
+        JSON.stringify(state.tags),
+        JSON.stringify(state.metadata),
+        this.userId,
+        createdAt,
+      ],
+    );
+  }
+}
+
+/**
+ * Build the search query. BM25 as SQLite's FTS5 computes it, with k1 = 1.2 and b = 0.75:
+ * the sum over the query terms of idf × tf × (k1 + 1) / (tf + k1 × (1 − b + b × words / average
+ * words)), where tf is how often the term occurs in the memory (its positions in the vector).
+ */
+function searchSql(
+  plan: PostgresSearchPlan,
+  params: Parameters,
+  where: string,
+  limit: number,
+  offset: number,
+): string {
+  const lexemes = params.add(plan.terms.map((term) => term.term));
+  const prefixes = params.add(plan.terms.map((term) => term.prefix));
+  const idfs = params.add(plan.idf);
+  const averageWords = params.add(plan.averageWords);
+  const score = `(SELECT coalesce(sum(t.idf * f.tf * 2.2 / (f.tf + 1.2 * (0.25 + 0.75 * s.word_count / ${averageWords}::float8))), 0)
+      FROM unnest(${lexemes}::text[], ${prefixes}::bool[], ${idfs}::float8[]) AS t(lexeme, prefix, idf)
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(cardinality(u.positions)), 0)::float8 AS tf
+        FROM unnest(s.search_vector) AS u
+        WHERE CASE WHEN t.prefix THEN starts_with(u.lexeme, t.lexeme) ELSE u.lexeme = t.lexeme END
+      ) AS f)`;
+  const match = `m.search_vector @@ ${params.add(plan.tsquery)}::tsquery AND ${where}`;
+  const page = `LIMIT ${params.add(limit)} OFFSET ${params.add(offset)}`;
+
+  if (plan.order === 'recency') {
+    // Newest first: the score is computed for the rows of the page only.
+    return `SELECT s.*, ${score} AS score FROM (
+        SELECT ${memoryColumns}, m.search_vector, m.word_count
+        FROM memories m JOIN contexts c ON c.id = m.context_id
+        WHERE ${match}
+        ORDER BY m.seq DESC ${page}
+      ) AS s ORDER BY s.seq DESC`;
+  }
+  return `SELECT s.*, ${score} AS score FROM (
+      SELECT ${memoryColumns}, m.search_vector, m.word_count
+      FROM memories m JOIN contexts c ON c.id = m.context_id
+      WHERE ${match}
+    ) AS s
+    ORDER BY score DESC, s.created_at COLLATE "C" DESC, s.id COLLATE "C" DESC ${page}`;
+}
+
+function toMemory(row: MemoryRow): Memory {
+  return {
+    id: row.id,
+    content: row.content,
+    context: row.context,
+    tags: row.tags,
+    metadata: row.metadata,
+    source: row.source,
+    authorId: row.author_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    version: row.version,
+  };
+}
+
+function toRevision(row: RevisionRow): Revision {
+  return {
+    memoryId: row.memory_id,
+    version: row.version,
+    operation: row.operation,
+    content: row.content,
+    context: row.context,
+    tags: row.tags,
+    metadata: row.metadata,
+    authorId: row.author_id,
+    createdAt: row.created_at,
+  };
+}
+
+/** Compare two JSON values without regard to key order, which jsonb does not keep. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
