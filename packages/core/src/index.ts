@@ -84,3 +84,17 @@ export type {
   ImportSummary,
   PreparedLine,
 } from './use-cases.js';
+export { apiKeyScopes } from './accounts.js';
+export type {
+  AccountRepository,
+  ApiKeyRecord,
+  ApiKeyScope,
+  NewApiKey,
+  NewSession,
+  NewUser,
+  RefreshTokenRecord,
+  RefreshTokenRotation,
+  RotationOutcome,
+  SessionRecord,
+  UserRecord,
+} from './accounts.js';

@@ -5,3 +5,4 @@ export type { OpenSqliteOptions } from './sqlite/open.js';
 export { appliedSqliteMigrations, migrateSqlite } from './sqlite/migrate.js';
 export type { Migration } from './migrations/types.js';
 export { sqliteMigrations } from './migrations/generated.js';
+export { SqliteAccountRepository } from './sqlite/accounts.js';

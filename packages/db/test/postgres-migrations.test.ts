@@ -22,6 +22,9 @@ describe('PostgreSQL migrations', () => {
   });
 
   afterAll(async () => {
+    // pool.end() resolves before the server has seen every connection close, so the forced
+    // drop may still terminate one, and the pool reports that as an error event.
+    pool.on('error', () => undefined);
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
@@ -75,6 +78,7 @@ describe('PostgreSQL search vector migration', () => {
   });
 
   afterAll(async () => {
+    pool.on('error', () => undefined);
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();

@@ -4,3 +4,4 @@ export { PostgresStore } from './store.js';
 export type { PostgresStoreOptions } from './store.js';
 export { migratePostgres } from './migrate.js';
 export { postgresMigrations } from '../migrations/generated.js';
+export { PostgresAccountRepository } from './accounts.js';
