@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 
 import type { CommandIO } from './io.js';
 import { collect, parseLimit } from './arguments.js';
+import { serverTokenPath } from './paths.js';
 import { reportError } from './report-error.js';
 
 function packageVersion(): string {
@@ -223,6 +224,18 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     .action(
       run(async (options) => (await import('./commands/export.js')).exportCommand(options, io)),
     );
+
+  program
+    .command('serve')
+    .description('serve your memories over HTTP on 127.0.0.1, for editors and other local clients')
+    .option('-p, --port <port>', 'the port to listen on, 0 for any free port (default 13370)')
+    .option('--print-token', 'print the access token, creating it on first use, and exit')
+    .addHelpText(
+      'after',
+      () =>
+        `\nEvery request needs the header "Authorization: Bearer TOKEN". The token is created on first use\nand kept in ${serverTokenPath(io.env)} (mode 0600). Logs go to stderr; stop with Ctrl-C.`,
+    )
+    .action(run(async (options) => (await import('./commands/serve.js')).serve(options, io)));
 
   return program;
 }

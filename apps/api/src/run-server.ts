@@ -1,0 +1,82 @@
+import { writeSync } from 'node:fs';
+
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createLocalApp } from './local.js';
+import { createLogger, type Logger } from './logging.js';
+import { connectRedis, type RedisClient } from './redis.js';
+import { startServer } from './server.js';
+
+/** Write a start-up failure for the operator; it happens before there is a logger to use. */
+function writeError(text: string): void {
+  writeSync(2, `mem0-server: ${text}\n`);
+}
+
+/**
+ * Run the `mem0-server` program: read the configuration, open the database, serve until
+ * SIGTERM or SIGINT. Returns the exit code. Logs go to stdout as JSON lines; configuration errors go to
+ * stderr as text, because they come before the log level is known.
+ */
+export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      writeError(error.message);
+      return 1;
+    }
+    throw error;
+  }
+
+  if (config.database.kind === 'postgres') {
+    // TODO: start in team mode (PostgreSQL store, accounts from the auth package) once the
+    // auth package provides `authenticate` and the account routes.
+    writeError(
+      'team mode (a postgresql:// DATABASE_URL) needs the auth package, which this build does not include yet. Use a file: DATABASE_URL with MEM0_SERVER_TOKEN to serve a SQLite database.',
+    );
+    return 1;
+  }
+
+  const logger = createLogger({ level: config.logLevel, name: 'mem0-server' });
+  try {
+    return await serveLocal(config, config.database.path, logger);
+  } catch (error) {
+    const reason =
+      error instanceof ConfigError ? error.problems.join(' ') : (error as Error).message;
+    logger.fatal({ err: error }, `start-up failed: ${reason}`);
+    return 1;
+  }
+}
+
+async function serveLocal(config: Config, databasePath: string, logger: Logger): Promise<number> {
+  const redis: RedisClient | undefined =
+    config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger);
+
+  try {
+    // Local-token mode: one user and the token from MEM0_SERVER_TOKEN, until accounts exist.
+    const { app, store } = createLocalApp({
+      databasePath,
+      token: config.localToken!,
+      logger,
+      corsOrigins: config.corsOrigins,
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      rateLimit: config.rateLimit,
+      ...(redis ? { redis } : {}),
+    });
+
+    try {
+      const running = await startServer(config, app, { logger, onShutdown: () => store.close() });
+      await running.closed;
+      return 0;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  } finally {
+    // An open Redis connection would keep the process alive after the server stopped.
+    if (redis?.isOpen) {
+      redis.destroy();
+    }
+  }
+}
