@@ -45,6 +45,11 @@ export interface AppOptions {
   /** Resolves a bearer token to its caller; rejects with code `unauthenticated`. */
   authenticate: Authenticate;
   /**
+   * Middleware that authenticates requests in place of the default one built on `authenticate`,
+   * such as a passport strategy. It must store the caller in `response.locals.principal`.
+   */
+  authenticateRequest?: RequestHandler;
+  /**
    * Returns the memory store bound to a caller, which reads and changes only what that user may. Called
    * once per authenticated request, so it should be cheap (a shared pool or a cached store);
    * the app never closes it.
@@ -89,7 +94,7 @@ export function createApp(options: AppOptions): Express {
     options.redis,
   );
   const kit: RouteKit = {
-    authenticate: authenticateRequests(options.authenticate),
+    authenticate: options.authenticateRequest ?? authenticateRequests(options.authenticate),
     limitPerPrincipal: limiters.perPrincipal(),
     limitPerIp: limiters.perIp(),
     jsonBody: jsonBody(options.bodyLimitBytes ?? defaultBodyLimitBytes),

@@ -27,3 +27,5 @@ export type { LocalAppOptions } from './local.js';
 export { connectRedis } from './redis.js';
 export type { RedisClient } from './redis.js';
 export { runServer } from './run-server.js';
+export { accessTokenConfig, createAuthService, createTeamApp } from './team.js';
+export type { TeamAppOptions } from './team.js';

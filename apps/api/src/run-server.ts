@@ -1,10 +1,13 @@
 import { writeSync } from 'node:fs';
 
+import { PostgresDatabase } from '@memzero/db/postgres';
+
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLocalApp } from './local.js';
 import { createLogger, type Logger } from './logging.js';
 import { connectRedis, type RedisClient } from './redis.js';
 import { startServer } from './server.js';
+import { accessTokenConfig, createAuthService, createTeamApp } from './team.js';
 
 /** Write a start-up failure for the operator; it happens before there is a logger to use. */
 function writeError(text: string): void {
@@ -28,23 +31,51 @@ export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
     throw error;
   }
 
-  if (config.database.kind === 'postgres') {
-    // TODO: start in team mode (PostgreSQL store, accounts from the auth package) once the
-    // auth package provides `authenticate` and the account routes.
-    writeError(
-      'team mode (a postgresql:// DATABASE_URL) needs the auth package, which this build does not include yet. Use a file: DATABASE_URL with MEM0_SERVER_TOKEN to serve a SQLite database.',
-    );
-    return 1;
-  }
-
   const logger = createLogger({ level: config.logLevel, name: 'mem0-server' });
   try {
-    return await serveLocal(config, config.database.path, logger);
+    return config.database.kind === 'postgres'
+      ? await serveTeam(config, config.database.url, logger)
+      : await serveLocal(config, config.database.path, logger);
   } catch (error) {
     const reason =
       error instanceof ConfigError ? error.problems.join(' ') : (error as Error).message;
     logger.fatal({ err: error }, `start-up failed: ${reason}`);
     return 1;
+  }
+}
+
+async function serveTeam(config: Config, url: string, logger: Logger): Promise<number> {
+  const database = new PostgresDatabase(url, {
+    onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed'),
+  });
+  const redis: RedisClient | undefined =
+    config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger);
+
+  try {
+    const applied = await database.migrate();
+    if (applied.length > 0) {
+      logger.info({ migrations: applied }, `applied ${applied.length} database migrations`);
+    }
+    const auth = createAuthService(database, config, await accessTokenConfig(config));
+    const app = createTeamApp({
+      database,
+      auth,
+      logger,
+      corsOrigins: config.corsOrigins,
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      rateLimit: config.rateLimit,
+      ...(redis ? { redis } : {}),
+    });
+
+    const running = await startServer(config, app, { logger });
+    await running.closed;
+    return 0;
+  } finally {
+    await database.close();
+    if (redis?.isOpen) {
+      redis.destroy();
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
 import express from 'express';
+import { Pool } from 'pg';
 import { createClient } from 'redis';
 
 import { SqliteStore } from '@memzero/db';
@@ -20,6 +21,9 @@ import {
   temporaryDirectory,
   waitFor,
 } from './helpers';
+
+const postgresAdminUrl =
+  process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const token = 'server-test-token-0123456789abcdefghijklmnop';
 const auth = { Authorization: `Bearer ${token}` };
@@ -291,16 +295,65 @@ describe('mem0-server configuration errors', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('postgresql URL explains that team mode needs the auth package', async () => {
+  it('reports an unreachable PostgreSQL server and exits', async () => {
+    // Port 1 on the loopback address has no server, so the connection is refused at once.
     const result = await runServerProcess({
-      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/postgres',
+      DATABASE_URL: 'postgresql://postgres:hunter2secret@127.0.0.1:1/mem0',
       MEM0_JWT_SECRET: 'a-jwt-secret-that-is-longer-than-32-bytes',
     });
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('team mode');
-    expect(result.stderr).toContain('auth package');
+    expect(result.stdout).toContain('The database is unreachable');
+    expect(result.stdout + result.stderr).not.toContain('hunter2secret');
+  });
+});
+
+describe('mem0-server in team mode', () => {
+  const name = `mem0_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Pool({ connectionString: postgresAdminUrl, max: 1 });
+  let url: string;
+
+  beforeAll(async () => {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const target = new URL(postgresAdminUrl);
+    target.pathname = `/${name}`;
+    url = target.toString();
+  });
+
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('migrates, registers the first user as admin and stops on SIGTERM', async () => {
+    const server = await startServerProcess({
+      DATABASE_URL: url,
+      MEM0_JWT_SECRET: randomBytes(32).toString('base64url'),
+    });
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+
+      const register = await fetch(`${server.url}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'root@example.com', password: 'a long password' }),
+      });
+      expect(register.status).toBe(201);
+      const tokens = (await register.json()) as { user: { isAdmin: boolean } };
+      expect(tokens.user.isAdmin).toBe(true);
+
+      const second = await fetch(`${server.url}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'next@example.com', password: 'a long password' }),
+      });
+      expect(second.status).toBe(403);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).not.toContain('a long password');
   });
 });
 

@@ -1,0 +1,240 @@
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import type { Express, Request, RequestHandler, Response, Router } from 'express';
+import { Passport } from 'passport';
+import { z } from 'zod';
+
+import {
+  type AccessTokenConfig,
+  AuthService,
+  type AuthTokens,
+  createBearerStrategy,
+  type Principal,
+} from '@memzero/auth';
+import { apiKeyScopes, isoTimestampSchema, Mem0Error, notFound, parseInput } from '@memzero/core';
+import { PostgresAccountRepository, type PostgresDatabase } from '@memzero/db/postgres';
+
+import { type AppOptions, createApp, type RouteKit } from './app.js';
+import type { Config } from './config.js';
+import { bearerToken, principalOf, requireScope } from './middleware/authenticate.js';
+import { jsonObject } from './middleware/json-body.js';
+
+// The `iss` and `aud` claims of access tokens. Fixed names: a token of another service, even
+// one signed with the same secret, carries other claims and is rejected.
+const tokenIssuer = 'mem0-server';
+const tokenAudience = 'mem0-api';
+
+const credentialsSchema = z.strictObject({
+  email: z.string().trim().toLowerCase().email().max(254),
+  password: z.string(),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
+const refreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
+
+const newApiKeySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scope: z.enum(apiKeyScopes),
+  expiresAt: isoTimestampSchema.optional(),
+});
+
+/** Build the access token settings from the server configuration, reading key files. */
+export async function accessTokenConfig(config: Config): Promise<AccessTokenConfig> {
+  const jwt = config.jwt;
+  if (jwt === undefined) {
+    throw new Mem0Error(
+      'invalid_argument',
+      'Team mode needs MEM0_JWT_SECRET, or MEM0_JWT_PRIVATE_KEY_FILE with MEM0_JWT_PUBLIC_KEY_FILE.',
+    );
+  }
+  const claims = {
+    issuer: tokenIssuer,
+    audience: tokenAudience,
+    lifetimeSeconds: config.accessTokenTtlSeconds,
+  };
+  if (jwt.kind === 'secret') {
+    return { algorithm: 'HS256', secret: jwt.secret, ...claims };
+  }
+
+  const [privateKey, publicKey] = await Promise.all([
+    readFile(jwt.privateKeyFile),
+    readFile(jwt.publicKeyFile),
+  ]);
+  const type = createPublicKey(publicKey).asymmetricKeyType;
+  if (type !== 'rsa' && type !== 'ec') {
+    throw new Mem0Error(
+      'invalid_argument',
+      `The key in MEM0_JWT_PUBLIC_KEY_FILE is of type ${type ?? 'unknown'}; use an RSA key (RS256) or a P-256 key (ES256).`,
+    );
+  }
+  return { algorithm: type === 'rsa' ? 'RS256' : 'ES256', privateKey, publicKey, ...claims };
+}
+
+export interface TeamAppOptions extends Omit<
+  AppOptions,
+  'authenticate' | 'storeFor' | 'ready' | 'extraRoutes' | 'document'
+> {
+  database: PostgresDatabase;
+  auth: AuthService;
+}
+
+/** Create the authentication service of a team server on its PostgreSQL database. */
+export function createAuthService(
+  database: PostgresDatabase,
+  config: Config,
+  accessTokens: AccessTokenConfig,
+): AuthService {
+  return new AuthService(new PostgresAccountRepository(database.pool), {
+    accessTokens,
+    registration: config.registration,
+    sessionLifetimeSeconds: config.refreshTokenTtlSeconds,
+  });
+}
+
+/**
+ * Build the team server's app: the memory API on PostgreSQL, a store per user, and the account
+ * routes (register, login, refresh, logout, me, API keys).
+ */
+export function createTeamApp(options: TeamAppOptions): Express {
+  const { database, auth, ...appOptions } = options;
+  return createApp({
+    ...appOptions,
+    authenticate: (token) => auth.authenticate(token),
+    authenticateRequest: passportAuthentication(auth),
+    storeFor: (principal) => database.storeFor(principal.userId),
+    ready: () => database.ready(),
+    extraRoutes: (router, kit) => accountRoutes(router, kit, auth),
+  });
+}
+
+function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
+  const emailOf = (request: Request) => {
+    const email = (request.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? email.trim().toLowerCase() : undefined;
+  };
+  const refreshTokenOf = (request: Request) => {
+    const token = (request.body as { refreshToken?: unknown } | undefined)?.refreshToken;
+    return typeof token === 'string' ? token : undefined;
+  };
+
+  router.post(
+    '/v1/auth/register',
+    ...kit.jsonBody,
+    ...kit.limiters.credentials('register', emailOf),
+    async (request, response) => {
+      const input = parseInput(credentialsSchema, jsonObject(request.body));
+      await auth.register(input);
+      sendTokens(response, 201, await auth.login(input.email, input.password));
+    },
+  );
+
+  router.post(
+    '/v1/auth/login',
+    ...kit.jsonBody,
+    ...kit.limiters.credentials('login', emailOf),
+    async (request, response) => {
+      const input = parseInput(credentialsSchema, jsonObject(request.body));
+      sendTokens(response, 200, await auth.login(input.email, input.password));
+    },
+  );
+
+  router.post(
+    '/v1/auth/refresh',
+    ...kit.jsonBody,
+    ...kit.limiters.credentials('refresh', refreshTokenOf),
+    async (request, response) => {
+      const { refreshToken } = parseInput(refreshSchema, jsonObject(request.body));
+      sendTokens(response, 200, await auth.refresh(refreshToken));
+    },
+  );
+
+  router.post('/v1/auth/logout', ...kit.jsonBody, kit.limitPerIp, async (request, response) => {
+    const { refreshToken } = parseInput(refreshSchema, jsonObject(request.body));
+    await auth.logout(refreshToken);
+    response.status(204).end();
+  });
+
+  router.get('/v1/me', kit.authenticate, kit.limitPerPrincipal, async (_request, response) => {
+    const principal = principalOf(response);
+    const user = await auth.user(principal.userId);
+    if (user === undefined) {
+      throw notFound('The account of this credential no longer exists.');
+    }
+    response.json({ ...user, via: principal.via, scope: principal.scope });
+  });
+
+  router.get(
+    '/v1/api-keys',
+    kit.authenticate,
+    kit.limitPerPrincipal,
+    async (_request, response) => {
+      const keys = await auth.listApiKeys(principalOf(response).userId);
+      response.json({ items: keys, nextCursor: null });
+    },
+  );
+
+  router.post(
+    '/v1/api-keys',
+    kit.authenticate,
+    kit.limitPerPrincipal,
+    requireScope('write'),
+    ...kit.jsonBody,
+    async (request, response) => {
+      const input = parseInput(newApiKeySchema, jsonObject(request.body));
+      const created = await auth.createApiKey(principalOf(response).userId, input);
+      response.status(201).json({ ...created.apiKey, key: created.key });
+    },
+  );
+
+  router.delete(
+    '/v1/api-keys/:id',
+    kit.authenticate,
+    kit.limitPerPrincipal,
+    requireScope('write'),
+    async (request, response) => {
+      await auth.revokeApiKey(principalOf(response).userId, String(request.params.id));
+      response.status(204).end();
+    },
+  );
+}
+
+/**
+ * Authenticate requests with the passport bearer strategy of the auth package. The header is
+ * checked first, so a missing or malformed one gets its own message; the strategy then takes
+ * the token from the header only and stores the caller for the routes.
+ */
+function passportAuthentication(auth: AuthService): RequestHandler {
+  const authenticator = new Passport();
+  authenticator.use(createBearerStrategy(auth));
+
+  return (request, response, next) => {
+    bearerToken(request);
+    const verify = authenticator.authenticate(
+      'bearer',
+      { session: false },
+      (error: unknown, principal: Principal | false) => {
+        if (error) {
+          next(error);
+          return;
+        }
+        if (!principal) {
+          next(
+            new Mem0Error(
+              'unauthenticated',
+              'The bearer token is not valid: it is expired, revoked or mistyped. Log in again or use another API key.',
+            ),
+          );
+          return;
+        }
+        response.locals.principal = principal;
+        next();
+      },
+    ) as RequestHandler;
+    verify(request, response, next);
+  };
+}
+
+function sendTokens(response: Response, status: number, tokens: AuthTokens): void {
+  response.status(status).set('Cache-Control', 'no-store').json(tokens);
+}
