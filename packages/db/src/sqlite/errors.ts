@@ -2,11 +2,15 @@ import { Mem0Error } from '@memzero/core';
 
 /** The SQLite error codes that mean something to a user, turned into mem0 errors. */
 export function translateSqliteError(error: unknown, path: string): unknown {
-  if (!(error instanceof Error) || !('code' in error) || typeof error.code !== 'string') {
+  // Read by shape, not with instanceof Error: an error made in another realm (a vm context, as
+  // under Jest, or a worker) is not an instance of this realm's Error.
+  if (typeof error !== 'object' || error === null || !('code' in error)) {
     return error;
   }
-
   const code = error.code;
+  if (typeof code !== 'string') {
+    return error;
+  }
   if (code === 'EEXIST' || code === 'ENOTDIR') {
     return new Mem0Error(
       'store_unavailable',
