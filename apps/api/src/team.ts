@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import type { Express, Request, RequestHandler, Response, Router } from 'express';
 import { Passport } from 'passport';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
 import {
@@ -105,6 +106,7 @@ export function createTeamApp(options: TeamAppOptions): Express {
     storeFor: (principal) => database.storeFor(principal.userId),
     ready: () => database.ready(),
     extraRoutes: (router, kit) => accountRoutes(router, kit, auth),
+    document: documentAccountRoutes,
   });
 }
 
@@ -233,6 +235,77 @@ function passportAuthentication(auth: AuthService): RequestHandler {
     ) as RequestHandler;
     verify(request, response, next);
   };
+}
+
+const tokensSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int().describe('Seconds until the access token expires.'),
+  user: z.object({}).passthrough(),
+});
+
+/** Describe the account routes in `/openapi.json` with the schemas that validate them. */
+function documentAccountRoutes(registry: OpenAPIRegistry): void {
+  const json = (schema: z.ZodTypeAny) => ({ content: { 'application/json': { schema } } });
+  const body = (schema: z.ZodTypeAny) => ({ body: { required: true, ...json(schema) } });
+  const bearer = [{ bearerAuth: [] }];
+  const problem = { description: 'An error as problem+json, with a stable code.' };
+
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/auth/register',
+    summary: 'Create an account and log in',
+    request: body(credentialsSchema),
+    responses: {
+      201: { description: 'Tokens.', ...json(tokensSchema) },
+      403: problem,
+      409: problem,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/auth/login',
+    summary: 'Log in with email and password',
+    request: body(credentialsSchema),
+    responses: { 200: { description: 'Tokens.', ...json(tokensSchema) }, 401: problem },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/auth/refresh',
+    summary: 'Exchange a refresh token for new tokens; each refresh token works once',
+    request: body(refreshSchema),
+    responses: { 200: { description: 'Tokens.', ...json(tokensSchema) }, 401: problem },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/auth/logout',
+    summary: 'End the session of a refresh token',
+    request: body(refreshSchema),
+    responses: { 204: { description: 'The session is revoked.' } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/api-keys',
+    summary: 'List your API keys, without their secrets',
+    security: bearer,
+    responses: { 200: { description: 'A page of keys.' }, 401: problem },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/api-keys',
+    summary: 'Create an API key; the response holds the key, shown only this once',
+    security: bearer,
+    request: body(newApiKeySchema),
+    responses: { 201: { description: 'The key record and `key`.' }, 401: problem, 403: problem },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/api-keys/{id}',
+    summary: 'Revoke one of your API keys',
+    security: bearer,
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 204: { description: 'Revoked.' }, 404: problem },
+  });
 }
 
 function sendTokens(response: Response, status: number, tokens: AuthTokens): void {

@@ -91,6 +91,24 @@ describe('team server on PostgreSQL', () => {
     expect(login.headers['cache-control']).toBe('no-store');
   });
 
+  it('describes the account routes in the OpenAPI document', async () => {
+    const response = await request(base).get('/openapi.json');
+    const paths = Object.keys((response.body as { paths: object }).paths);
+
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/register',
+        '/v1/auth/login',
+        '/v1/auth/refresh',
+        '/v1/auth/logout',
+        '/v1/api-keys',
+        '/v1/api-keys/{id}',
+        '/v1/memories',
+        '/v1/search',
+      ]),
+    );
+  });
+
   it('rejects a wrong password and a taken email', async () => {
     await register('bea@example.com');
 
