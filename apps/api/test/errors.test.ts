@@ -192,6 +192,7 @@ function failingStore(error: () => Error): MemoryStore {
     history: fail,
     search: fail,
     contexts: fail,
+    createContext: fail,
     importBatch: fail,
     exportMemories: () => ({
       [Symbol.asyncIterator]: () => ({ next: fail }),

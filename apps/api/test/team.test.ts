@@ -210,6 +210,27 @@ describe('team server on PostgreSQL', () => {
     );
   });
 
+  it('creates a context', async () => {
+    const tokens = await register('kim@example.com');
+    const created = await request(base)
+      .post('/v1/contexts')
+      .set(auth(tokens.accessToken))
+      .send({ name: 'roadmap' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'roadmap', memoryCount: 0 });
+
+    const again = await request(base)
+      .post('/v1/contexts')
+      .set(auth(tokens.accessToken))
+      .send({ name: 'roadmap' });
+    expectProblem(again, 409, 'conflict');
+    const listed = await request(base).get('/v1/contexts').set(auth(tokens.accessToken));
+    expect(listed.body.items.map((context: { name: string }) => context.name)).toEqual([
+      'default',
+      'roadmap',
+    ]);
+  });
+
   describe('isolation', () => {
     let owner: string;
     let intruder: string;

@@ -25,6 +25,7 @@ export {
   listRequestSchema,
   memoryPatchSchema,
   metadataSchema,
+  newContextSchema,
   newMemorySchema,
   parseInput,
   searchRequestSchema,
@@ -37,6 +38,7 @@ export type {
   ImportRecordInput,
   ListRequest,
   ListRequestInput,
+  NewContextInput,
   MemoryFilter,
   MemoryPatch,
   MemoryPatchInput,
@@ -63,6 +65,7 @@ export { decodeCursor, encodeCursor } from './cursor.js';
 export { parseTimeInput } from './time.js';
 export {
   addMemory,
+  createContext,
   deleteMemory,
   exportMemories,
   getMemory,

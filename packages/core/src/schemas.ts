@@ -105,6 +105,9 @@ const sourceSchema = z.enum(memorySources, {
   errorMap: () => ({ message: `must be one of ${memorySources.join(', ')}` }),
 });
 
+export const newContextSchema = z.strictObject({ name: contextNameSchema });
+export type NewContextInput = z.input<typeof newContextSchema>;
+
 export const newMemorySchema = z
   .object({
     content: contentSchema,

@@ -39,6 +39,8 @@ export interface MemoryStore {
   history(id: string): Promise<Revision[]>;
   search(request: SearchRequest): Promise<Page<SearchHit>>;
   contexts(): Promise<ContextSummary[]>;
+  /** Create an empty context; rejects with `conflict` when the user already has one of that name. */
+  createContext(name: string): Promise<ContextSummary>;
   /** Store a batch of records in one transaction; the outcomes follow the records' order. */
   importBatch(records: ImportRecord[]): Promise<ImportOutcome[]>;
   /** Every memory matching the filter, oldest first, read from one consistent snapshot. */

@@ -9,6 +9,7 @@ import {
   importRecordSchema,
   listRequestSchema,
   memoryPatchSchema,
+  newContextSchema,
   newMemorySchema,
   parseInput,
   searchRequestSchema,
@@ -71,6 +72,12 @@ export async function searchMemories(store: MemoryStore, input: unknown): Promis
 
 export async function listContexts(store: MemoryStore): Promise<ContextSummary[]> {
   return store.contexts();
+}
+
+/** Create an empty context, so that it is listed before its first memory. */
+export async function createContext(store: MemoryStore, input: unknown): Promise<ContextSummary> {
+  const { name } = parseInput(newContextSchema, input);
+  return store.createContext(name);
 }
 
 function checkTimeRange<T extends { createdAfter?: string; createdBefore?: string }>(

@@ -1,5 +1,6 @@
 import {
   addMemory,
+  createContext,
   deleteMemory,
   exportMemories,
   getMemory,
@@ -393,6 +394,24 @@ describe('PostgreSQL store', () => {
       exported.push((JSON.parse(line) as { content: string }).content);
     }
     expect(exported).toEqual(['bob keeps this']);
+  });
+
+  it.each(['sqlite', 'postgres'])('creates an empty context once on %s', async (backend) => {
+    const local = temporaryStore();
+    const target = backend === 'sqlite' ? local.store : store;
+    try {
+      const created = await createContext(target, { name: 'Plans' });
+      expect(created).toMatchObject({ name: 'plans', memoryCount: 0, lastUpdatedAt: null });
+      expect((await listContexts(target)).map((context) => context.name)).toContain('plans');
+      await expect(createContext(target, { name: 'plans' })).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      await expect(createContext(target, { name: '../x' })).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
+    } finally {
+      await local.cleanup();
+    }
   });
 
   it('matches metadata by type', async () => {

@@ -1,10 +1,17 @@
-import { listContexts, searchMemories, searchRequestSchema } from '@memzero/core';
+import {
+  createContext,
+  listContexts,
+  newContextSchema,
+  searchMemories,
+  searchRequestSchema,
+} from '@memzero/core';
 
 import { type ApiRoute, jsonResponse } from '../api-route.js';
 import {
   callerSchema,
   contextSummarySchema,
   pageSchema,
+  problemSchema,
   searchHitSchema,
 } from '../http-schemas.js';
 import { jsonObject } from '../middleware/json-body.js';
@@ -36,6 +43,21 @@ export const searchRoutes: ApiRoute[] = [
     },
     async handle(_request, response, { store }) {
       response.json({ items: await listContexts(store), nextCursor: null });
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/contexts',
+    summary: 'Create an empty context',
+    description: 'A context also comes into being with its first memory; this creates it ahead.',
+    scope: 'write',
+    request: { body: newContextSchema },
+    responses: {
+      201: jsonResponse('The new context.', contextSummarySchema),
+      409: jsonResponse('A context of that name exists.', problemSchema),
+    },
+    async handle(request, response, { store }) {
+      response.status(201).json(await createContext(store, jsonObject(request.body)));
     },
   },
   {

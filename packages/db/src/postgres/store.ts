@@ -340,6 +340,21 @@ export class PostgresStore implements MemoryStore {
     });
   }
 
+  async createContext(name: string): Promise<ContextSummary> {
+    return this.write(async (client) => {
+      const now = this.timestamp();
+      const { rowCount } = await client.query(
+        `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+         ON CONFLICT (owner_id, name) DO NOTHING`,
+        [newId(this.now()), name, this.userId, now],
+      );
+      if (rowCount === 0) {
+        throw new Mem0Error('conflict', `You already have a context named "${name}".`);
+      }
+      return { name, memoryCount: 0, createdAt: now, lastUpdatedAt: null };
+    });
+  }
+
   async importBatch(records: ImportRecord[]): Promise<ImportOutcome[]> {
     // Fast path: the whole batch in one transaction. A record can still fail there, such as
     // in a race on an id with another account. Then the batch is rolled back and stored again

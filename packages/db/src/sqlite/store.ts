@@ -304,6 +304,20 @@ export class SqliteStore implements MemoryStore {
     });
   }
 
+  async createContext(name: string): Promise<ContextSummary> {
+    return this.write(() => {
+      const now = this.timestamp();
+      const existing = this.statement('SELECT id FROM contexts WHERE owner_id = ? AND name = ?')
+        .pluck()
+        .get(this.userId, name);
+      if (existing !== undefined) {
+        throw new Mem0Error('conflict', `You already have a context named "${name}".`);
+      }
+      this.ensureContext(name, now);
+      return { name, memoryCount: 0, createdAt: now, lastUpdatedAt: null };
+    });
+  }
+
   async importBatch(records: ImportRecord[]): Promise<ImportOutcome[]> {
     // Fast path: the whole batch in one transaction. Validation has already run, so a record
     // fails here only in rare cases (such as a race on an id with another account); then the
