@@ -30,6 +30,8 @@ export type TrustProxy = false | number | readonly string[];
 export interface RouteKit {
   /** Authenticates the bearer token into `response.locals.principal` (see `principalOf`). */
   authenticate: RequestHandler;
+  /** Counts requests that fail authentication per IP, and rejects an address with too many. */
+  limitFailedAuthentication: RequestHandler;
   /** The per-user budget of the memory API; use it after `authenticate`. */
   limitPerPrincipal: RequestHandler;
   /** The per-IP budget of routes without authentication. */
@@ -93,7 +95,9 @@ export function createApp(options: AppOptions): Express {
     options.logger,
     options.redis,
   );
+  const authFailures = limiters.authenticationFailures();
   const kit: RouteKit = {
+    limitFailedAuthentication: authFailures,
     authenticate: options.authenticateRequest ?? authenticateRequests(options.authenticate),
     limitPerPrincipal: limiters.perPrincipal(),
     limitPerIp: limiters.perIp(),
@@ -123,7 +127,7 @@ export function createApp(options: AppOptions): Express {
     app.use(extra);
   }
 
-  app.use(apiRouter(routes, options, kit, limiters.authenticationFailures()));
+  app.use(apiRouter(routes, options, kit, authFailures));
 
   app.use(limiters.perIp('unknown-route'), unknownRouteHandler());
   app.use(problemErrorHandler());

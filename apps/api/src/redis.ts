@@ -28,6 +28,9 @@ export async function connectRedis(
   let connected = false;
   const client = createClient({
     url,
+    // Without Redis a command fails at once instead of waiting in a queue for the connection,
+    // so a rate limiter can let the request through (or reject it) rather than hang it.
+    disableOfflineQueue: true,
     socket: {
       reconnectStrategy: (retries, cause) => {
         if (!connected && retries >= 3) {

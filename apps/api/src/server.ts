@@ -71,7 +71,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
     const onError = (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'EADDRINUSE'
-          ? 'the port is in use; set another port'
+          ? 'the port is in use; choose another one'
           : error.code === 'EADDRNOTAVAIL'
             ? 'the address is not one of this machine'
             : error.code === 'EACCES'

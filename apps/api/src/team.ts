@@ -157,17 +157,24 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     response.status(204).end();
   });
 
-  router.get('/v1/me', kit.authenticate, kit.limitPerPrincipal, async (_request, response) => {
-    const principal = principalOf(response);
-    const user = await auth.user(principal.userId);
-    if (user === undefined) {
-      throw notFound('The account of this credential no longer exists.');
-    }
-    response.json({ ...user, via: principal.via, scope: principal.scope });
-  });
+  router.get(
+    '/v1/me',
+    kit.limitFailedAuthentication,
+    kit.authenticate,
+    kit.limitPerPrincipal,
+    async (_request, response) => {
+      const principal = principalOf(response);
+      const user = await auth.user(principal.userId);
+      if (user === undefined) {
+        throw notFound('The account of this credential no longer exists.');
+      }
+      response.json({ ...user, via: principal.via, scope: principal.scope });
+    },
+  );
 
   router.get(
     '/v1/api-keys',
+    kit.limitFailedAuthentication,
     kit.authenticate,
     kit.limitPerPrincipal,
     async (_request, response) => {
@@ -178,6 +185,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
 
   router.post(
     '/v1/api-keys',
+    kit.limitFailedAuthentication,
     kit.authenticate,
     kit.limitPerPrincipal,
     requireScope('write'),
@@ -191,6 +199,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
 
   router.delete(
     '/v1/api-keys/:id',
+    kit.limitFailedAuthentication,
     kit.authenticate,
     kit.limitPerPrincipal,
     requireScope('write'),
@@ -215,18 +224,13 @@ function passportAuthentication(auth: AuthService): RequestHandler {
     const verify = authenticator.authenticate(
       'bearer',
       { session: false },
-      (error: unknown, principal: Principal | false) => {
+      (error: unknown, principal: Principal | false, challenge: unknown) => {
         if (error) {
           next(error);
           return;
         }
         if (!principal) {
-          next(
-            new Mem0Error(
-              'unauthenticated',
-              'The bearer token is not valid: it is expired, revoked or mistyped. Log in again or use another API key.',
-            ),
-          );
+          next(new Mem0Error('unauthenticated', failureMessage(challenge)));
           return;
         }
         response.locals.principal = principal;
@@ -306,6 +310,22 @@ function documentAccountRoutes(registry: OpenAPIRegistry): void {
     request: { params: z.object({ id: z.string() }) },
     responses: { 204: { description: 'Revoked.' }, 404: problem },
   });
+}
+
+/**
+ * Return the reason the bearer strategy gave for a failure. The strategy reports it in the
+ * `error_description` of its WWW-Authenticate challenge, such as `Bearer realm="Users",
+ * error="invalid_token", error_description="The access token has expired. Log in again."`.
+ */
+function failureMessage(challenge: unknown): string {
+  const challenges = Array.isArray(challenge) ? challenge : [challenge];
+  for (const entry of challenges) {
+    const match = typeof entry === 'string' ? /error_description="([^"]*)"/.exec(entry) : null;
+    if (match?.[1]) {
+      return match[1];
+    }
+  }
+  return 'The bearer token is not valid. Log in again or use another API key.';
 }
 
 function sendTokens(response: Response, status: number, tokens: AuthTokens): void {

@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 
 import { createClient } from 'redis';
 import request from 'supertest';
 
-import { defaultRateLimitSettings, type RateLimitSettings } from '../src/index.js';
+import {
+  connectRedis,
+  createLogger,
+  defaultRateLimitSettings,
+  type RateLimitSettings,
+} from '../src/index.js';
 import { bearer, callers, expectProblem, startTestServer, type TestServer } from './helpers';
 
 function settings(overrides: Partial<RateLimitSettings>): RateLimitSettings {
@@ -227,5 +233,45 @@ describe('limits in Redis', () => {
 
     expect((await request(first.url).get('/v1/me').set(bearer(callers.writer))).status).toBe(200);
     expect((await request(second.url).get('/v1/me').set(bearer(callers.writer))).status).toBe(200);
+  });
+});
+
+describe('limits when Redis goes away', () => {
+  it('answer at once instead of waiting for Redis', async () => {
+    // A Redis server of this test's own, on a free port, that the test stops.
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const redisServer = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const logger = createLogger({ level: 'silent', name: 'test' });
+    let client: Awaited<ReturnType<typeof connectRedis>> | undefined;
+    try {
+      for (let attempt = 0; client === undefined; attempt++) {
+        client = await connectRedis(`redis://127.0.0.1:${port}`, logger, 2_000).catch(
+          (error: unknown) => {
+            if (attempt > 20) {
+              throw error;
+            }
+            return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+          },
+        );
+      }
+      const server = await serve({ rateLimit: settings({}), redis: client });
+      const ok = await request(server.url).get('/v1/contexts').set(bearer(callers.writer));
+      expect(ok.status).toBe(200);
+
+      redisServer.kill('SIGKILL');
+      await new Promise((resolve) => redisServer.once('exit', resolve));
+
+      const started = Date.now();
+      const during = await request(server.url).get('/v1/contexts').set(bearer(callers.writer));
+      expect(during.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      redisServer.kill('SIGKILL');
+      client?.destroy();
+    }
   });
 });

@@ -342,6 +342,12 @@ describe('team server on PostgreSQL', () => {
       expectProblem(response, 401, 'unauthenticated');
     });
 
+    it('says why an expired token is rejected', async () => {
+      const token = sign({ exp: Math.floor(Date.now() / 1000) - 60 }, {});
+      const response = await request(base).get('/v1/me').set(auth(token));
+      expect(expectProblem(response, 401, 'unauthenticated').detail).toMatch(/expired/i);
+    });
+
     it('ignores a token in the query string or the body', async () => {
       const query = await request(base).get(`/v1/memories?access_token=${sessionToken}`);
       expectProblem(query, 401, 'unauthenticated');

@@ -267,13 +267,13 @@ export class AuthService {
     );
   }
 
-  /** Create an API key for a user. The returned `key` cannot be shown again. */
   /** Look up a user by id, without the password hash; undefined when there is none. */
   async user(userId: string): Promise<User | undefined> {
     const user = await this.accounts.findUserById(userId);
     return user === undefined ? undefined : withoutPasswordHash(user);
   }
 
+  /** Create an API key for a user. The returned `key` cannot be shown again. */
   async createApiKey(userId: string, request: NewApiKeyRequest): Promise<CreatedApiKey> {
     const name = parseKeyName(request.name);
     const scope = parseScope(request.scope);

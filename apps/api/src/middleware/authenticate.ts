@@ -53,7 +53,7 @@ export function requireScope(scope: Scope): RequestHandler {
     if (scope === 'write' && principalOf(response).scope !== 'write') {
       throw new Mem0Error(
         'forbidden',
-        'This credential can only read. Use a key with write scope to change memories.',
+        'This credential can only read. Use a session or a key with write scope to make changes.',
       );
     }
     next();

@@ -85,7 +85,7 @@ async function listenOrClose(
   } catch (error) {
     await close();
     if (error instanceof ConfigError) {
-      throw invalidArgument(`${error.problems.join(' ')} Pick another one with --port.`);
+      throw invalidArgument(error.problems.join(' '));
     }
     throw error;
   }
