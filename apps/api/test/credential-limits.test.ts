@@ -53,13 +53,11 @@ describe('rate limits on register, login and refresh', () => {
     return server.url;
   }
 
-  const login = (base: string, email: string, password: string, forwardedFor?: string) => {
-    const pending = request(base).post('/v1/auth/login');
-    if (forwardedFor !== undefined) {
-      pending.set('X-Forwarded-For', forwardedFor);
-    }
-    return pending.send({ email, password });
-  };
+  const login = (base: string, email: string, password: string, forwardedFor: string) =>
+    request(base)
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ email, password });
 
   const register = (base: string, email: string, forwardedFor: string) =>
     request(base)

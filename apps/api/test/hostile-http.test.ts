@@ -135,7 +135,6 @@ async function load(store: MemoryStore, lines: string[]): Promise<void> {
 }
 
 interface Backend {
-  name: string;
   url: string;
   headers: Record<string, string>;
 }
@@ -153,6 +152,7 @@ describe('search over HTTP on SQLite and PostgreSQL', () => {
   let localStore: SqliteStore;
   let temporary: TemporaryDatabase;
   let team: TeamServer;
+  // SQLite first, then PostgreSQL: `searchBoth` returns the responses in this order.
   const backends: Backend[] = [];
 
   beforeAll(async () => {
@@ -165,7 +165,6 @@ describe('search over HTTP on SQLite and PostgreSQL', () => {
     localServer = await listenOnLoopback(local.app);
     await load(localStore, lines);
     backends.push({
-      name: 'SQLite',
       url: `http://127.0.0.1:${(localServer.address() as AddressInfo).port}`,
       headers: bearerHeader(token),
     });
@@ -174,7 +173,7 @@ describe('search over HTTP on SQLite and PostgreSQL', () => {
     team = await startTeamServer(temporary.url);
     const user = await registerUser(team.url, 'searcher@example.com');
     await load(team.database.storeFor(user.user.id), lines);
-    backends.push({ name: 'PostgreSQL', url: team.url, headers: bearerHeader(user.accessToken) });
+    backends.push({ url: team.url, headers: bearerHeader(user.accessToken) });
   });
 
   afterAll(async () => {
@@ -198,7 +197,7 @@ describe('search over HTTP on SQLite and PostgreSQL', () => {
   const idsOf = (response: request.Response) =>
     (response.body.items as HitBody[]).map((hit) => hit.id);
 
-  /** Check that both backends return the same hits in the same order, with the same snippets and scores. */
+  /** Check that both backends return the same hits in the same order, snippets and scores included. */
   const expectSameHits = (onSqlite: request.Response, onPostgres: request.Response) => {
     const sqliteHits = onSqlite.body.items as HitBody[];
     const postgresHits = onPostgres.body.items as HitBody[];

@@ -1,6 +1,10 @@
 import request from 'supertest';
 
+import { createLogger } from '../src/index.js';
+import { expectProblem, LogCapture, sleep } from './helpers.js';
+import { simpleQueryMessage, TcpProxy } from './tcp-proxy.js';
 import {
+  adminUrl,
   bearerHeader,
   createTemporaryDatabase,
   registerUser,
@@ -9,9 +13,6 @@ import {
   type TemporaryDatabase,
   testPassword,
 } from './team-server.js';
-import { expectProblem, LogCapture, sleep } from './helpers.js';
-import { createLogger } from '../src/index.js';
-import { simpleQueryMessage, TcpProxy } from './tcp-proxy.js';
 
 interface MemoryBody {
   id: string;
@@ -39,16 +40,14 @@ interface AcknowledgedWrite {
 function expectUnavailable(response: request.Response, proxyPort: number): void {
   const problem = expectProblem(response, 503, 'store_unavailable');
   expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-  // The driver's message names the host and port; the client must not see it.
+  // The driver's message can name the host and port; the client must not see it.
   expect(JSON.stringify(problem)).not.toContain(String(proxyPort));
   expect(JSON.stringify(problem)).not.toMatch(/ECONNREFUSED|terminated/i);
 }
 
 describe('team server when PostgreSQL goes away and comes back', () => {
-  const adminTarget = new URL(
-    process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
-  );
-  const proxy = new TcpProxy(adminTarget.hostname, Number(adminTarget.port || 5432));
+  const postgresServer = new URL(adminUrl);
+  const proxy = new TcpProxy(postgresServer.hostname, Number(postgresServer.port || 5432));
   const idleErrors: Error[] = [];
   const logs = new LogCapture();
   let temporary: TemporaryDatabase;
@@ -116,10 +115,10 @@ describe('team server when PostgreSQL goes away and comes back', () => {
 
     // A busy server keeps several connections open; the outage must also end the idle ones.
     await Promise.all(Array.from({ length: 5 }, () => team.database.pool.query('SELECT 1')));
-    expect(team.database.pool.idleCount).toBe(5);
+    expect(team.database.pool.idleCount).toBeGreaterThanOrEqual(5);
   });
 
-  // Three writes are caught by the outage at chosen points of their transactions.
+  // Three writes and a read are caught by the outage at chosen points of their transactions.
   const cutBeforeRevision = 'written while the link dropped before its revision';
   const cutAtCommitReply = 'written while the link dropped after its commit';
   let patchedWhileCut: AcknowledgedWrite;
@@ -164,6 +163,8 @@ describe('team server when PostgreSQL goes away and comes back', () => {
     }
   });
 
+  // These requests fail at authentication, which reads the session from the database. The
+  // requests in flight above reach the store itself.
   it.each([
     ['add', () => addMemory('added during the outage')],
     ['list', () => request(team.url).get('/v1/memories').set(auth())],

@@ -254,7 +254,7 @@ describe('limits when Redis goes away', () => {
             if (attempt > 20) {
               throw error;
             }
-            return new Promise<undefined>((resolve) => setTimeout(resolve, 100));
+            return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100));
           },
         );
       }

@@ -67,11 +67,6 @@ export class TcpProxy {
     }
   }
 
-  /** Count of proxied sockets, client and server sides together. */
-  get openSockets(): number {
-    return this.sockets.size;
-  }
-
   /** Arm a fault for the next connection whose client sends its bytes; resolves once it struck. */
   inject(fault: Fault): Promise<void> {
     return new Promise((resolve) => {

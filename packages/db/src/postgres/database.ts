@@ -36,6 +36,13 @@ export class PostgresDatabase {
     this.pool = new Pool(config);
     // Without a listener, an idle connection that the server drops would end the process.
     this.pool.on('error', (error) => options.onIdleError?.(error));
+    // The pool listens for errors only on idle connections. A checked-out connection, such as
+    // one in a transaction, also emits `error` when its socket closes, and an event without a
+    // listener would end the process. The caller still sees the failure, because the query in
+    // flight on that connection, or the next one sent on it, rejects.
+    this.pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     this.storeOptions = { now: options.now };
   }
 
