@@ -13,6 +13,8 @@ export interface PostgresDatabaseOptions extends PostgresStoreOptions {
   maxConnections?: number;
   /** How long a request waits for a free connection before it fails, in milliseconds. */
   connectionTimeoutMs?: number;
+  /** How long a query may wait for the server's answer, in milliseconds. */
+  queryTimeoutMs?: number;
   /** Called when an idle connection fails, for logging; the pool replaces the connection. */
   onIdleError?: (error: Error) => void;
 }
@@ -32,6 +34,9 @@ export class PostgresDatabase {
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
+      // A server that stops answering without closing the connection would otherwise hold the
+      // request forever; after this long the query fails and the request answers 503.
+      query_timeout: options.queryTimeoutMs ?? 30_000,
     };
     this.pool = new Pool(config);
     // Without a listener, an idle connection that the server drops would end the process.
