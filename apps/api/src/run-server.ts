@@ -46,7 +46,13 @@ export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
 
 async function serveTeam(config: Config, url: string, logger: Logger): Promise<number> {
   const database = new PostgresDatabase(url, {
-    onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed'),
+    // Only the code and message: the error object of an idle connection carries the pg client,
+    // whose connection parameters would otherwise be logged.
+    onIdleError: (error) =>
+      logger.warn(
+        { code: (error as { code?: unknown }).code, reason: error.message },
+        'an idle database connection failed',
+      ),
   });
   const redis: RedisClient | undefined =
     config.redisUrl === undefined ? undefined : await connectRedis(config.redisUrl, logger);
