@@ -37,7 +37,9 @@ export function translatePostgresError(error: unknown): unknown {
   const message = errorField(error, 'message') ?? '';
   if (
     (code !== undefined && (unavailableStates.test(code) || unavailableNetworkCodes.has(code))) ||
-    /Connection terminated|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(
+      message,
+    )
   ) {
     return new Mem0Error(
       'store_unavailable',
