@@ -138,6 +138,7 @@ describe('/openapi.json', () => {
     ['get', '/v1/memories/{id}/history'],
     ['post', '/v1/search'],
     ['get', '/v1/contexts'],
+    ['post', '/v1/contexts'],
     ['get', '/v1/me'],
   ];
   let document: {
