@@ -166,7 +166,7 @@ export class RateLimiterFactory {
         next(
           new Mem0Error(
             'rate_limited',
-            `Too many requests: the limit is ${options.limit} per ${windowSeconds} seconds. Wait for the time in the Retry-After header, then try again.`,
+            `${limitSubject(options.name)}: the limit is ${options.limit} per ${windowSeconds} seconds. Wait for the time in the Retry-After header, then try again.`,
           ),
         );
       },
@@ -210,4 +210,21 @@ export function createCredentialLimiters(
     options.redis,
   );
   return factory.credentials(name, accountOf);
+}
+
+/** Name what a limiter counts, so that a 429 says which limit was reached. */
+function limitSubject(name: string): string {
+  if (name === 'auth-failure') {
+    return 'Too many requests with invalid credentials from this address';
+  }
+  if (name.endsWith('-account')) {
+    return 'Too many attempts for this account';
+  }
+  if (name.endsWith('-ip')) {
+    return 'Too many attempts from this address';
+  }
+  if (name === 'principal') {
+    return 'Too many requests with this credential';
+  }
+  return 'Too many requests from this address';
 }

@@ -16,8 +16,8 @@ function writeError(text: string): void {
 
 /**
  * Run the `mem0-server` program: read the configuration, open the database, serve until
- * SIGTERM or SIGINT. Returns the exit code. Logs go to stdout as JSON lines; configuration errors go to
- * stderr as text, because they come before the log level is known.
+ * SIGTERM or SIGINT. Returns the exit code. Logs go to stdout as JSON lines; a failure to start
+ * also goes to stderr as one line of text, so it is seen whatever the log level.
  */
 export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
   let config: Config;
@@ -37,11 +37,33 @@ export async function runServer(env: NodeJS.ProcessEnv): Promise<number> {
       ? await serveTeam(config, config.database.url, logger)
       : await serveLocal(config, config.database.path, logger);
   } catch (error) {
-    const reason =
-      error instanceof ConfigError ? error.problems.join(' ') : (error as Error).message;
-    logger.fatal({ err: error }, `start-up failed: ${reason}`);
+    // Always on stderr as one plain line, whatever LOG_LEVEL says: this is the message an
+    // operator reads when the server does not come up.
+    const reason = startupFailure(error);
+    logger.fatal(`start-up failed: ${reason}`);
+    writeError(reason);
     return 1;
   }
+}
+
+/** Describe why the server could not start, with what to check; no stack, no secrets. */
+function startupFailure(error: unknown): string {
+  if (error instanceof ConfigError) {
+    return error.problems.join(' ');
+  }
+
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === '3D000') {
+    return `${message}. Create it (for example with createdb) or fix the database name in DATABASE_URL.`;
+  }
+  if (code === '28P01' || code === '28000') {
+    return `${message}. Check the user name and password in DATABASE_URL.`;
+  }
+  if (code === 'store_unavailable') {
+    return 'Cannot reach the database of DATABASE_URL. Check that PostgreSQL is running and that DATABASE_URL names the right host and port.';
+  }
+  return message;
 }
 
 async function serveTeam(config: Config, url: string, logger: Logger): Promise<number> {

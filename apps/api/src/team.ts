@@ -189,6 +189,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     kit.authenticate,
     kit.limitPerPrincipal,
     requireScope('write'),
+    requireSession,
     ...kit.jsonBody,
     async (request, response) => {
       const input = parseInput(newApiKeySchema, jsonObject(request.body));
@@ -203,6 +204,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     kit.authenticate,
     kit.limitPerPrincipal,
     requireScope('write'),
+    requireSession,
     async (request, response) => {
       await auth.revokeApiKey(principalOf(response).userId, String(request.params.id));
       response.status(204).end();
@@ -327,6 +329,20 @@ function failureMessage(challenge: unknown): string {
   }
   return 'The bearer token is not valid. Log in again or use another API key.';
 }
+
+/**
+ * Reject API keys on the routes that manage API keys: a leaked key must not be able to make a
+ * new key that outlives its own revocation.
+ */
+const requireSession: RequestHandler = (_request, response, next) => {
+  if (principalOf(response).via !== 'session') {
+    throw new Mem0Error(
+      'forbidden',
+      'API keys are created and revoked from a login session, not with an API key. Log in with your email and password.',
+    );
+  }
+  next();
+};
 
 function sendTokens(response: Response, status: number, tokens: AuthTokens): void {
   response.status(status).set('Cache-Control', 'no-store').json(tokens);

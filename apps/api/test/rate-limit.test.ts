@@ -74,7 +74,8 @@ describe('failed authentication limit', () => {
     }
 
     const limited = await request(server.url).get('/v1/me').set(bearer(callers.writer));
-    expectProblem(limited, 429, 'rate_limited');
+    const problem = expectProblem(limited, 429, 'rate_limited');
+    expect(problem.detail).toMatch(/invalid credentials from this address/);
   });
 
   it('successful requests do not count', async () => {

@@ -295,6 +295,20 @@ describe('mem0-server configuration errors', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('reports a missing database on stderr, even when silent', async () => {
+    const result = await runServerProcess({
+      DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/mem0_missing_${randomBytes(4).toString('hex')}`,
+      MEM0_JWT_SECRET: 'a-jwt-secret-that-is-longer-than-32-bytes',
+      LOG_LEVEL: 'silent',
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^mem0-server: database "mem0_missing_\w+" does not exist\. Create it/,
+    );
+  });
+
   it('reports an unreachable PostgreSQL server and exits', async () => {
     // Port 1 on the loopback address has no server, so the connection is refused at once.
     const result = await runServerProcess({
@@ -303,7 +317,7 @@ describe('mem0-server configuration errors', () => {
     });
 
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('The database is unreachable');
+    expect(result.stderr).toContain('mem0-server: Cannot reach the database of DATABASE_URL');
     expect(result.stdout + result.stderr).not.toContain('hunter2secret');
   });
 });
@@ -346,9 +360,13 @@ describe('mem0-server in team mode', () => {
       const second = await fetch(`${server.url}/v1/auth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'next@example.com', password: 'a long password' }),
+        // A short password too: the policy is checked first, so the answer names the policy.
+        body: JSON.stringify({ email: 'next@example.com', password: 'short' }),
       });
       expect(second.status).toBe(403);
+      expect(((await second.json()) as { detail: string }).detail).toContain(
+        'MEM0_REGISTRATION=first-user',
+      );
     } finally {
       server.child.kill('SIGTERM');
     }

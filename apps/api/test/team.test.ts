@@ -193,6 +193,20 @@ describe('team server on PostgreSQL', () => {
       .send({ name: 'escalate', scope: 'write' });
     expectProblem(mint, 403, 'forbidden');
 
+    const writer = await request(base)
+      .post('/v1/api-keys')
+      .set(auth(owner.accessToken))
+      .send({ name: 'writer', scope: 'write' });
+    const mintWithWriteKey = await request(base)
+      .post('/v1/api-keys')
+      .set(auth(writer.body.key as string))
+      .send({ name: 'copy', scope: 'write' });
+    expectProblem(mintWithWriteKey, 403, 'forbidden');
+    const revokeWithKey = await request(base)
+      .delete(`/v1/api-keys/${created.body.id}`)
+      .set(auth(writer.body.key as string));
+    expectProblem(revokeWithKey, 403, 'forbidden');
+
     const other = await register('gus@example.com');
     const foreign = await request(base)
       .delete(`/v1/api-keys/${created.body.id}`)

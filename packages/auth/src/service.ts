@@ -142,18 +142,19 @@ export class AuthService {
     if (this.registration === 'closed') {
       throw new Mem0Error(
         'forbidden',
-        'Registration is closed on this server. Ask its administrator to create an account for you.',
+        'Registration is closed on this server (MEM0_REGISTRATION=closed). Ask its operator to open it, with MEM0_REGISTRATION=open, while you register.',
       );
+    }
+
+    // A cheap check before the input checks and the expensive hash, so that a rejected caller
+    // learns the policy first; the repository checks again atomically.
+    if (this.registration === 'first-user' && (await this.accounts.countUsers()) > 0) {
+      throw firstUserOnly();
     }
 
     const email = parseEmail(input.email);
     const name = parseName(input.name);
     checkPasswordRules(input.password);
-
-    // A cheap check before the expensive hash; the repository checks again atomically.
-    if (this.registration === 'first-user' && (await this.accounts.countUsers()) > 0) {
-      throw firstUserOnly();
-    }
 
     const newUser = {
       email,
@@ -480,7 +481,7 @@ function parseScope(value: string): ApiKeyScope {
 function firstUserOnly(): Mem0Error {
   return new Mem0Error(
     'forbidden',
-    'Registration is closed: this server allows only its first account to register, and that account exists. Ask its administrator for access.',
+    'Registration is closed: this server lets only its first account register (MEM0_REGISTRATION=first-user), and that account exists. Ask its operator to set MEM0_REGISTRATION=open while you register.',
   );
 }
 
