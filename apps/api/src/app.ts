@@ -19,6 +19,8 @@ import {
   type RateLimitSettings,
   type RedisCommandClient,
 } from './rate-limit.js';
+import { exportRoutes } from './routes/export.js';
+import { importRoutes } from './routes/import.js';
 import { memoryRoutes } from './routes/memories.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRouter } from './routes/system.js';
@@ -105,7 +107,8 @@ export function createApp(options: AppOptions): Express {
     limiters,
     logger: options.logger,
   };
-  const routes = [...memoryRoutes, ...searchRoutes];
+  // The export route comes first, before `/v1/memories/:id` would take `export` for an id.
+  const routes = [...exportRoutes, ...memoryRoutes, ...importRoutes, ...searchRoutes];
   const document = buildOpenApiDocument(routes, options.document);
 
   // Logging first, so that every response, rejections included, gets a log line and a request id.

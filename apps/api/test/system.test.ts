@@ -136,6 +136,8 @@ describe('/openapi.json', () => {
     ['patch', '/v1/memories/{id}'],
     ['delete', '/v1/memories/{id}'],
     ['get', '/v1/memories/{id}/history'],
+    ['post', '/v1/memories/import'],
+    ['get', '/v1/memories/export'],
     ['post', '/v1/search'],
     ['get', '/v1/contexts'],
     ['post', '/v1/contexts'],

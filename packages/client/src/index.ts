@@ -1,0 +1,20 @@
+export { ApiClient } from './api-client.js';
+export type { HttpMethod, RequestSpec } from './api-client.js';
+export {
+  RemoteStore,
+  maxImportBytesPerRequest,
+  maxImportRecordsPerRequest,
+} from './remote-store.js';
+export type { RemoteStoreOptions } from './remote-store.js';
+export { backoffDelay, maxRetryDelayMs, retryAfterDelay } from './retry.js';
+export type {
+  ApiClientOptions,
+  ApiKey,
+  AuthTokens,
+  CreatedApiKey,
+  Credentials,
+  Me,
+  NewApiKeyInput,
+  SessionTokens,
+  User,
+} from './types.js';
