@@ -24,8 +24,11 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     exitCode = code;
   });
 
+  // With no arguments on a terminal, open the shell; elsewhere keep printing the usage.
+  const args = argv.length === 0 && io.stdin.isTTY && io.stdout.isTTY ? ['shell'] : argv;
+
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -46,7 +49,18 @@ function processIO(): CommandIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
-function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Command {
+/**
+ * Return `env` with the profile of `--profile`. An explicit profile wins over MEM0_SERVER and
+ * MEM0_API_KEY, so those two are left out.
+ */
+function withProfileOption(env: NodeJS.ProcessEnv, profile: string): NodeJS.ProcessEnv {
+  const { MEM0_SERVER: _server, MEM0_API_KEY: _apiKey, ...rest } = env;
+  return { ...rest, MEM0_PROFILE: profile };
+}
+
+function buildProgram(callerIO: CommandIO, setExitCode: (code: number) => void): Command {
+  // A copy, so that --profile changes the environment of this run only.
+  const io: CommandIO = { ...callerIO };
   const program = new Command('mem0')
     .description('Keep short memories (facts, decisions, notes) and find them again by search.')
     .version(packageVersion(), '-v, --version')
@@ -61,7 +75,17 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
       },
     })
     .showHelpAfterError('(run "mem0 --help" or "mem0 COMMAND --help" for usage)')
-    .exitOverride();
+    .exitOverride()
+    .option(
+      '--profile <name>',
+      'the profile to use: local or a team server (default: MEM0_PROFILE, else the active one)',
+    )
+    .hook('preAction', () => {
+      const { profile } = program.opts<{ profile?: string }>();
+      if (profile !== undefined) {
+        io.env = withProfileOption(io.env, profile);
+      }
+    });
 
   const run =
     <A extends unknown[]>(work: (...args: A) => Promise<number>) =>
@@ -226,6 +250,107 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
     );
 
   program
+    .command('push')
+    .description(
+      'copy local memories to a team server (MEM0_SERVER, MEM0_API_KEY); running it again copies only what is missing',
+    )
+    .addOption(new Option('-c, --context <name>', 'copy only the memories of this context'))
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/push.js')).push(options, io)));
+
+  program
+    .command('login')
+    .description('log in to a team server and make its profile active')
+    .argument('[url]', "the server's URL, such as http://127.0.0.1:13370 (default: the profile's)")
+    .option('--with-token', 'read an API key from stdin instead of asking for email and password')
+    .option(
+      '--insecure-storage',
+      'keep the secret in a plain file (mode 0600) instead of the OS keychain',
+    )
+    .addHelpText(
+      'after',
+      "\nThe profile is named after the server's host and port unless --profile names it.",
+    )
+    .action(
+      run(async (url: string | undefined, options) =>
+        (await import('./commands/login.js')).login(url, options, io),
+      ),
+    );
+
+  program
+    .command('register')
+    .description('create an account on a team server that allows it, and log in')
+    .argument('[url]', "the server's URL, such as http://127.0.0.1:13370 (default: the profile's)")
+    .option(
+      '--insecure-storage',
+      'keep the secret in a plain file (mode 0600) instead of the OS keychain',
+    )
+    .action(
+      run(async (url: string | undefined, options) =>
+        (await import('./commands/login.js')).register(url, options, io),
+      ),
+    );
+
+  program
+    .command('logout')
+    .description('end the session on the team server and delete the stored secret')
+    .action(run(async () => (await import('./commands/logout.js')).logout(io)));
+
+  program
+    .command('whoami')
+    .description('show the profile, server and account in use, and how it is authenticated')
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/whoami.js')).whoami(options, io)));
+
+  const keys = program
+    .command('keys')
+    .description('create, list and revoke API keys on the team server');
+  keys
+    .command('create')
+    .description('create an API key and print it; it is shown only this once')
+    .argument('<name>', 'a name that says where the key is used, such as laptop-mcp')
+    .option('--scope <scope>', 'read (search and read) or write (also change memories)', 'read')
+    .option('--expires <when>', 'when the key stops working: a duration such as 90d, or a date')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/keys.js')).createKey(name, options, io),
+      ),
+    );
+  keys
+    .command('list')
+    .description('list your API keys, revoked and expired ones included')
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/keys.js')).listKeys(options, io)));
+  keys
+    .command('revoke')
+    .description('revoke an API key; requests with it fail from then on')
+    .argument('<id>', 'the key id, as "mem0 keys list" shows it')
+    .action(run(async (id: string) => (await import('./commands/keys.js')).revokeKey(id, io)));
+
+  const profiles = program
+    .command('profiles')
+    .description('list the profiles (local and team servers); * marks the active one')
+    .addOption(jsonOption())
+    .action(
+      run(async (options) => (await import('./commands/profiles.js')).listProfiles(options, io)),
+    );
+  profiles
+    .command('use')
+    .description('make a profile the active one')
+    .argument('<name>', 'the profile, or local')
+    .action(
+      run(async (name: string) => (await import('./commands/profiles.js')).useProfile(name, io)),
+    );
+  profiles
+    .command('remove')
+    .description('remove a server profile and its stored secret')
+    .argument('<name>', 'the profile')
+    .action(
+      run(async (name: string) => (await import('./commands/profiles.js')).removeProfile(name, io)),
+    );
+
+  program
     .command('serve')
     .description('serve your memories over HTTP on 127.0.0.1, for editors and other local clients')
     .option('-p, --port <port>', 'the port to listen on, 0 for any free port (default 13370)')
@@ -236,6 +361,17 @@ function buildProgram(io: CommandIO, setExitCode: (code: number) => void): Comma
         `\nEvery request needs the header "Authorization: Bearer TOKEN". The token is created on first use\nand kept in ${serverTokenPath(io.env)} (mode 0600). Logs go to stderr; stop with Ctrl-C.`,
     )
     .action(run(async (options) => (await import('./commands/serve.js')).serve(options, io)));
+
+  program
+    .command('shell')
+    .description('start an interactive session: the same commands without "mem0", one per line')
+    .action(
+      run(async (_options, command: Command) =>
+        (await import('./shell/session.js')).runShell(command.parent ?? program, io, (words) =>
+          main(words, io),
+        ),
+      ),
+    );
 
   return program;
 }
