@@ -20,9 +20,13 @@ function packageVersion(): string {
  */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    takesText(argv),
+  );
 
   // With no arguments on a terminal, open the shell; elsewhere keep printing the usage.
   const args = argv.length === 0 && io.stdin.isTTY && io.stdout.isTTY ? ['shell'] : argv;
@@ -58,7 +62,17 @@ function withProfileOption(env: NodeJS.ProcessEnv, profile: string): NodeJS.Proc
   return { ...rest, MEM0_PROFILE: profile };
 }
 
-function buildProgram(callerIO: CommandIO, setExitCode: (code: number) => void): Command {
+/** Tell whether the command of `argv` takes free text, which may start with "-" by mistake. */
+function takesText(argv: string[]): boolean {
+  const command = argv.find((word) => !word.startsWith('-'));
+  return command === 'add' || command === 'search' || command === 'update';
+}
+
+function buildProgram(
+  callerIO: CommandIO,
+  setExitCode: (code: number) => void,
+  textCommand = true,
+): Command {
   // A copy, so that --profile changes the environment of this run only.
   const io: CommandIO = { ...callerIO };
   const program = new Command('mem0')
@@ -69,7 +83,7 @@ function buildProgram(callerIO: CommandIO, setExitCode: (code: number) => void):
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => {
         write(text);
-        if (/unknown option '-/.test(text)) {
+        if (textCommand && /unknown option '-/.test(text)) {
           write('Text that starts with "-" goes after --, as in: mem0 search -- -text\n');
         }
       },

@@ -84,6 +84,13 @@ describe('edge cases of paths, dates and filters', () => {
     expect(result.stderr).toContain('mem0 search -- -text');
   });
 
+  it('no -- hint for commands without text', async () => {
+    const result = await runCli(['export', '--json'], { home });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--json'");
+    expect(result.stderr).not.toContain('mem0 search -- -text');
+  });
+
   it('MEM0_HOME with ~ expands to the home directory', async () => {
     const result = await runCli(['add', 'tilde'], { env: { MEM0_HOME: '~/store', HOME: home } });
     expect(result.code).toBe(0);
