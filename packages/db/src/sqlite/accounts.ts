@@ -3,7 +3,6 @@ import type Database from 'better-sqlite3';
 import {
   type AccountRepository,
   type ApiKeyRecord,
-  type ApiKeyScope,
   defaultContext,
   type NewApiKey,
   type NewSession,
@@ -17,6 +16,14 @@ import {
 } from '@memzero/core';
 
 import { emailTaken } from '../account-errors.js';
+import {
+  type ApiKeyRow,
+  type RefreshTokenRow,
+  type SessionRow,
+  toApiKey,
+  toRefreshToken,
+  toSession,
+} from '../account-rows.js';
 import { translateSqliteError } from './errors.js';
 
 const userColumns = 'id, email, name, password_hash, is_admin, disabled_at, created_at';
@@ -34,36 +41,6 @@ interface UserRow {
   is_admin: number;
   disabled_at: string | null;
   created_at: string;
-}
-
-interface SessionRow {
-  id: string;
-  user_id: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  revoked_reason: string | null;
-}
-
-interface RefreshTokenRow {
-  id: string;
-  session_id: string;
-  token_hash: string;
-  created_at: string;
-  used_at: string | null;
-}
-
-interface ApiKeyRow {
-  id: string;
-  user_id: string;
-  name: string;
-  prefix: string;
-  key_hash: string;
-  scope: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
 }
 
 /**
@@ -349,41 +326,5 @@ function toUser(row: UserRow): UserRecord {
     isAdmin: row.is_admin === 1,
     disabledAt: row.disabled_at,
     createdAt: row.created_at,
-  };
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    revokedReason: row.revoked_reason,
-  };
-}
-
-function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
-  return {
-    id: row.id,
-    sessionId: row.session_id,
-    tokenHash: row.token_hash,
-    createdAt: row.created_at,
-    usedAt: row.used_at,
-  };
-}
-
-function toApiKey(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    prefix: row.prefix,
-    keyHash: row.key_hash,
-    scope: row.scope as ApiKeyScope,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
   };
 }
