@@ -26,6 +26,8 @@ export interface Config {
   jwt: JwtConfig | undefined;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Seconds during which a used refresh token may be presented again (see the auth service). */
+  refreshReuseGraceSeconds: number;
   registration: RegistrationMode;
   rateLimit: RateLimitSettings;
   trustProxy: TrustProxy;
@@ -311,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: readJwt(reader, database),
     accessTokenTtlSeconds: accessTokenTtlMs / 1000,
     refreshTokenTtlSeconds: refreshTokenTtlMs / 1000,
+    refreshReuseGraceSeconds: reader.duration('MEM0_REFRESH_REUSE_GRACE', '10s', 0, 60_000) / 1000,
     registration: reader.oneOf('MEM0_REGISTRATION', registrationModes, 'first-user'),
     rateLimit: readRateLimit(reader),
     trustProxy: readTrustProxy(reader),

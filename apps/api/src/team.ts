@@ -90,6 +90,7 @@ export function createAuthService(
     accessTokens,
     registration: config.registration,
     sessionLifetimeSeconds: config.refreshTokenTtlSeconds,
+    refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   });
 }
 

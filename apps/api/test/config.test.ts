@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       jwt: undefined,
       accessTokenTtlSeconds: 900,
       refreshTokenTtlSeconds: 30 * 86_400,
+      refreshReuseGraceSeconds: 10,
       registration: 'first-user',
       rateLimit: defaultRateLimitSettings,
       trustProxy: false,
@@ -86,6 +87,7 @@ describe('loadConfig values', () => {
       LOG_LEVEL: 'debug',
       MEM0_BODY_LIMIT: '256kb',
       MEM0_SHUTDOWN_TIMEOUT: '30s',
+      MEM0_REFRESH_REUSE_GRACE: '0s',
     });
 
     expect(config).toMatchObject({
@@ -93,6 +95,7 @@ describe('loadConfig values', () => {
       host: '0.0.0.0',
       accessTokenTtlSeconds: 300,
       refreshTokenTtlSeconds: 7 * 86_400,
+      refreshReuseGraceSeconds: 0,
       registration: 'closed',
       rateLimit: {
         windowMs: 30_000,

@@ -64,8 +64,9 @@ export async function connectToServer(
       kind: 'session',
       refreshToken: secret.refreshToken,
       accessToken: secret.accessToken,
-      // NOTE: two commands that refresh the same session at the same moment present the same
-      // refresh token, and the server then revokes the session as reused; log in again then.
+      // Two commands that refresh the same session at the same moment present the same refresh
+      // token; the server's reuse grace window (MEM0_REFRESH_REUSE_GRACE) gives each a new one.
+      // The last to finish writes its tokens here, and both are valid.
       onTokens: async (tokens) => {
         await writeSecret(env, profile.name, profile.credential, {
           kind: 'session',

@@ -41,6 +41,12 @@ export interface AuthServiceOptions {
   registration?: RegistrationPolicy;
   /** How long a login lasts without a new password, in seconds; 30 days unless set. */
   sessionLifetimeSeconds?: number;
+  /**
+   * Seconds after its first use during which a refresh token may be used again, each time for
+   * a new token of the same session, instead of revoking the session as reused. Two processes
+   * of one client that refresh at the same moment need it; 0 (no grace) unless set.
+   */
+  refreshReuseGraceSeconds?: number;
   /** Clock, in milliseconds since the epoch. */
   now?: () => number;
 }
@@ -111,6 +117,7 @@ export class AuthService {
   private readonly accounts: AccountRepository;
   private readonly tokens: AccessTokens;
   private readonly registration: RegistrationPolicy;
+  private readonly refreshReuseGraceMs: number;
   private readonly sessionLifetimeMs: number;
   private readonly now: () => number;
 
@@ -119,6 +126,7 @@ export class AuthService {
     this.now = options.now ?? Date.now;
     this.tokens = new AccessTokens(options.accessTokens, this.now);
     this.registration = options.registration ?? 'first-user';
+    this.refreshReuseGraceMs = (options.refreshReuseGraceSeconds ?? 0) * 1000;
 
     const sessionLifetimeSeconds = options.sessionLifetimeSeconds ?? defaultSessionLifetimeSeconds;
     if (!Number.isInteger(sessionLifetimeSeconds) || sessionLifetimeSeconds <= 0) {
@@ -211,10 +219,12 @@ export class AuthService {
 
     const next = generateRefreshToken();
     const now = this.timestamp();
+    const grace = this.refreshReuseGraceMs;
     const outcome = await this.accounts.rotateRefreshToken({
       tokenHash: hashSecret(refreshToken),
       nextTokenHash: hashSecret(next),
       now,
+      ...(grace > 0 ? { reusableSince: new Date(this.now() - grace).toISOString() } : {}),
     });
 
     switch (outcome.status) {

@@ -281,6 +281,34 @@ describe.each(backends)('AuthService on %s', (_name, open) => {
       expect((loser as PromiseRejectedResult).reason).toMatchObject({ code: 'unauthenticated' });
     });
 
+    it('rotates a token used again within the grace window', async () => {
+      const auth = service({ refreshReuseGraceSeconds: 10 });
+      const { tokens } = await registerAndLogin(auth);
+      const { sessionId } = await auth.authenticate(tokens.accessToken);
+
+      const first = await auth.refresh(tokens.refreshToken);
+      clock.advance(5_000);
+      const second = await auth.refresh(tokens.refreshToken);
+
+      expect(second.refreshToken).not.toBe(first.refreshToken);
+      expect(await database.sessionRevokedReason(sessionId!)).toBeNull();
+      await expect(auth.refresh(first.refreshToken)).resolves.toHaveProperty('accessToken');
+      await expect(auth.refresh(second.refreshToken)).resolves.toHaveProperty('accessToken');
+    });
+
+    it('revokes on reuse after the grace window', async () => {
+      const auth = service({ refreshReuseGraceSeconds: 10 });
+      const { tokens } = await registerAndLogin(auth);
+      const { sessionId } = await auth.authenticate(tokens.accessToken);
+
+      await auth.refresh(tokens.refreshToken);
+      clock.advance(11_000);
+      const reuse = await rejection(auth.refresh(tokens.refreshToken));
+
+      expect(reuse).toMatchObject({ code: 'unauthenticated' });
+      expect(await database.sessionRevokedReason(sessionId!)).toBe('refresh_token_reused');
+    });
+
     it('leaves other sessions of the user alone on reuse', async () => {
       const auth = service();
       const { tokens } = await registerAndLogin(auth);

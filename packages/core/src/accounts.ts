@@ -78,6 +78,11 @@ export interface RefreshTokenRotation {
   /** Hash of the token that replaces it. */
   nextTokenHash: string;
   now: string;
+  /**
+   * A token that was already used at or after this time is rotated again instead of reported
+   * as reused: the grace window for clients that refresh from two processes at once.
+   */
+  reusableSince?: string;
 }
 
 /**

@@ -155,13 +155,18 @@ export class PostgresAccountRepository implements AccountRepository {
         return { status: 'expired', session };
       }
       if (row.used_at !== null) {
-        return { status: 'reused', session };
+        // ISO 8601 UTC strings of one format compare in time order.
+        const withinGrace =
+          rotation.reusableSince !== undefined && row.used_at >= rotation.reusableSince;
+        if (!withinGrace) {
+          return { status: 'reused', session };
+        }
+      } else {
+        await client.query('UPDATE refresh_tokens SET used_at = $2 WHERE id = $1', [
+          row.token_id,
+          rotation.now,
+        ]);
       }
-
-      await client.query('UPDATE refresh_tokens SET used_at = $2 WHERE id = $1', [
-        row.token_id,
-        rotation.now,
-      ]);
       const token = await insertRefreshToken(
         client,
         session.id,

@@ -125,13 +125,18 @@ export class SqliteAccountRepository implements AccountRepository {
         return { status: 'expired', session };
       }
       if (presented.usedAt !== null) {
-        return { status: 'reused', session };
+        // ISO 8601 UTC strings of one format compare in time order.
+        const withinGrace =
+          rotation.reusableSince !== undefined && presented.usedAt >= rotation.reusableSince;
+        if (!withinGrace) {
+          return { status: 'reused', session };
+        }
+      } else {
+        this.statement('UPDATE refresh_tokens SET used_at = ? WHERE id = ?').run(
+          rotation.now,
+          presented.id,
+        );
       }
-
-      this.statement('UPDATE refresh_tokens SET used_at = ? WHERE id = ?').run(
-        rotation.now,
-        presented.id,
-      );
       const token = this.insertRefreshToken(session.id, rotation.nextTokenHash, rotation.now);
       return { status: 'rotated', session, token };
     });
