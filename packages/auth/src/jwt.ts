@@ -170,7 +170,8 @@ const invalidTokenMessages: Record<InvalidTokenReason, string> = {
   expired: 'The access token has expired. Get a new one with the refresh token, or log in again.',
   not_yet_valid:
     'The access token is not valid yet. Check that the clocks of this computer and the server agree.',
-  invalid: 'The access token is invalid. Log in again to get a new one.',
+  invalid:
+    'The token is neither a valid access token nor an API key (those start with m0k_). Log in again, or check the API key you sent.',
 };
 
 function invalidToken(reason: InvalidTokenReason, cause?: unknown): Mem0Error {

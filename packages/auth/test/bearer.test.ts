@@ -137,7 +137,7 @@ describe('bearer strategy', () => {
   });
 
   it.each([
-    ['an invalid token', 'Bearer not-a-token', 'The access token is invalid'],
+    ['an invalid token', 'Bearer not-a-token', 'neither a valid access token nor an API key'],
     ['an unknown API key', `Bearer m0k_${'A'.repeat(43)}`, 'The API key is invalid'],
   ])('rejects %s with the reason', async (_case, authorization, reason) => {
     const response = await fetch(`${baseUrl}/me`, { headers: { authorization } });
