@@ -240,6 +240,19 @@ describe('team mode without a keychain', () => {
     outputs.record('whoami from the file', whoami);
     expect(whoami.code).toBe(0);
     expect(whoami.stdout).toContain('API key in the credentials file');
+
+    // Logging in again to the same profile keeps using the file, without the flag.
+    const again = await guarded(
+      home,
+      ['login', server.url, '--with-token'],
+      'keytar',
+      {},
+      writeKey,
+    );
+    outputs.record('login again to a file profile', again);
+    expect(again.code).toBe(0);
+    expect(again.modules).not.toContain('keytar');
+    expect(readCredentialsFile(home)[profile]).toEqual({ kind: 'api_key', key: writeKey });
   });
 
   it('config opt-in uses the file too', async () => {

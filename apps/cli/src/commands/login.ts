@@ -144,9 +144,14 @@ function planLogin(
   }
 
   const name = requested || profileNameForUrl(url);
+  const existing = findProfile(config, name);
+  // A profile that already keeps its secret in the file keeps doing so: logging in again after
+  // an ended session must not require --insecure-storage a second time.
   const storage: CredentialStorage =
-    options.insecureStorage || config.insecureStorage ? 'file' : 'keychain';
-  return { config, name, url, existing: findProfile(config, name), storage };
+    options.insecureStorage || config.insecureStorage || existing?.credential === 'file'
+      ? 'file'
+      : 'keychain';
+  return { config, name, url, existing, storage };
 }
 
 /**
