@@ -89,7 +89,8 @@ export function normalizeServerUrl(input: string, source = 'The server URL'): st
       `${source} "${input}" must not have a query or fragment. Give only the address, such as http://127.0.0.1:13370.`,
     );
   }
-  return url.toString().replace(/\/+$/, '');
+  // The routes live under /v1 of the server; a URL copied with that part still means the server.
+  return url.toString().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
 /** Return the default profile name of a login to `url`: the host and port, IPv6 brackets removed. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { runCli } from './helpers.js';
+import { runCli, runInTerminal } from './helpers.js';
 
 describe('edge cases of paths, dates and filters', () => {
   let home: string;
@@ -82,6 +82,18 @@ describe('edge cases of paths, dates and filters', () => {
     const result = await runCli(['search', '-unix'], { home });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('mem0 search -- -text');
+  });
+
+  it('login checks the server before asking', async () => {
+    // Port 1 on the loopback address has no server, so the connection is refused at once.
+    const result = await runInTerminal(['login', 'http://127.0.0.1:1/v1', '--insecure-storage'], {
+      home,
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('http://127.0.0.1:1');
+    expect(result.stdout).not.toContain('/v1');
+    expect(result.stdout).not.toMatch(/email/i);
   });
 
   it('no -- hint for commands without text', async () => {

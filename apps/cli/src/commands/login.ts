@@ -26,6 +26,7 @@ import {
 import { colorsFor, type CommandIO, readAll, writeLine } from '../io.js';
 import { createCommandLogger } from '../logger.js';
 import { askEmail, askPassword, PromptCancelled, requireTerminal } from '../prompts.js';
+import type { RequestSpec } from '@memzero/client';
 
 export interface LoginOptions {
   withToken?: boolean;
@@ -67,10 +68,11 @@ export async function login(
       // Fail before the password is typed when it could not be stored afterwards.
       await checkKeychain(plan.name);
     }
+    const client = new ApiClient({ baseUrl: plan.url });
+    await checkServer(client);
     const email = await askEmail(io, plan.existing?.url === plan.url ? plan.existing.account : '');
     const password = await askPassword(io);
 
-    const client = new ApiClient({ baseUrl: plan.url });
     const tokens = await client.login(email, password);
     const secret: StoredSecret = {
       kind: 'session',
@@ -96,10 +98,11 @@ export async function register(
     if (plan.storage === 'keychain') {
       await checkKeychain(plan.name);
     }
+    const client = new ApiClient({ baseUrl: plan.url });
+    await checkServer(client);
     const email = await askEmail(io);
     const password = await askPassword(io, true);
 
-    const client = new ApiClient({ baseUrl: plan.url });
     const tokens = await client.register({ email, password });
     const secret: StoredSecret = {
       kind: 'session',
@@ -109,6 +112,16 @@ export async function register(
     await saveLogin(plan, secret, tokens.user.email ?? email, 'session', io, client);
     return 0;
   }, io);
+}
+
+/**
+ * Fail before asking for a password when the server does not answer: a typo in the URL or a
+ * stopped server is reported at once.
+ */
+async function checkServer(client: {
+  requestJson<T>(spec: RequestSpec): Promise<T>;
+}): Promise<void> {
+  await client.requestJson({ method: 'GET', path: '/healthz', idempotent: true, anonymous: true });
 }
 
 /**
