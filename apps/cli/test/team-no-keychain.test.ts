@@ -279,7 +279,7 @@ describe('team mode without a keychain', () => {
     const result = outputs.record('logout from the file', await runCli(['logout'], { home }));
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('The API key itself stays valid on the server');
+    expect(result.stdout).toContain('Logging out does not revoke the API key');
     expect(readCredentialsFile(home)[profile]).toBeUndefined();
     expect(statSync(credentialsFile(home)).mode & 0o777).toBe(0o600);
   });

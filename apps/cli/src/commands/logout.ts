@@ -65,7 +65,7 @@ export async function logout(io: CommandIO): Promise<number> {
   if (secret.kind === 'api_key') {
     writeLine(
       io.stdout,
-      'The API key itself stays valid on the server. To revoke it: mem0 keys revoke ID (mem0 keys list shows the ids).',
+      'Logging out does not revoke the API key: unless it was revoked already, it stays valid on the server. To revoke it: mem0 keys revoke ID (mem0 keys list shows the ids).',
     );
   }
   return 0;

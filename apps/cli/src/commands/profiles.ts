@@ -111,6 +111,12 @@ export async function removeProfile(name: string, io: CommandIO): Promise<number
   const colors = colorsFor(io.stdout, io.env);
   const what = secretDeleted ? ' and its stored secret' : '';
   writeLine(io.stdout, `Removed the profile ${colors.yellow(profile.name)}${what}.`);
+  if (secretDeleted) {
+    writeLine(
+      io.stdout,
+      'Its session or API key was not ended on the server; run "mem0 logout" before removing a profile to end a session.',
+    );
+  }
   if (wasActive) {
     writeLine(io.stdout, `Profile ${colors.yellow(localProfileName)} is now active.`);
   }
