@@ -1,0 +1,153 @@
+import { spawn } from 'node:child_process';
+
+import { binPath, makeHome, serverEnv } from './helpers';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '1' },
+  },
+};
+
+/**
+ * Start the server, write `messages` one per line, then end stdin or send `signal` once every
+ * request has a response, and collect what the process wrote.
+ */
+function runServer(home: string, messages: object[], signal?: NodeJS.Signals): Promise<Run> {
+  const expectedResponses = messages.filter((message) => 'id' in message).length;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [binPath], {
+      env: serverEnv(home, { MEM0_LOG_LEVEL: 'info' }),
+    });
+    let stdout = '';
+    let stderr = '';
+    let finished = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not exit; stderr: ${stderr}`));
+    }, 15_000);
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const responses = stdout.split('\n').filter((line) => line.trim() !== '').length;
+      if (!finished && responses >= expectedResponses) {
+        finished = true;
+        if (signal) {
+          child.kill(signal);
+        } else {
+          child.stdin.end();
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', (code, exitSignal) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code, signal: exitSignal });
+    });
+    for (const message of messages) {
+      child.stdin.write(`${JSON.stringify(message)}\n`);
+    }
+  });
+}
+
+describe('mem0-mcp process', () => {
+  test('stdout holds only protocol messages', async () => {
+    // A fresh MEM0_HOME makes the first start create and migrate the database.
+    const { home, remove } = makeHome();
+    try {
+      const run = await runServer(home, [
+        initialize,
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: { name: 'add_memory', arguments: { content: 'raw' } },
+        },
+        {
+          jsonrpc: '2.0',
+          id: 4,
+          method: 'tools/call',
+          params: { name: 'add_memory', arguments: { content: null } },
+        },
+        {
+          jsonrpc: '2.0',
+          id: 5,
+          method: 'tools/call',
+          params: { name: 'get_memory', arguments: { id: '0' } },
+        },
+      ]);
+
+      const lines = run.stdout.split('\n').filter((line) => line !== '');
+      expect(lines).toHaveLength(5);
+      for (const line of lines) {
+        const message = JSON.parse(line) as { jsonrpc: string; id: number };
+        expect(message.jsonrpc).toBe('2.0');
+        expect(typeof message.id).toBe('number');
+      }
+      expect(run.stderr).toContain('started');
+      expect(run.code).toBe(0);
+    } finally {
+      remove();
+    }
+  });
+
+  test('exits cleanly when stdin closes', async () => {
+    const { home, remove } = makeHome();
+    try {
+      const run = await runServer(home, [initialize]);
+
+      expect(run.code).toBe(0);
+      expect(run.signal).toBeNull();
+      expect(run.stderr).toContain('stdin closed');
+    } finally {
+      remove();
+    }
+  });
+
+  test('exits cleanly on SIGTERM', async () => {
+    const { home, remove } = makeHome();
+    try {
+      const run = await runServer(home, [initialize], 'SIGTERM');
+
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('SIGTERM');
+    } finally {
+      remove();
+    }
+  });
+
+  test('invalid default context fails start', async () => {
+    const { home, remove } = makeHome();
+    try {
+      const child = spawn(process.execPath, [binPath, '--context', ''.padEnd(200, 'x')], {
+        env: serverEnv(home),
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('Invalid default context');
+    } finally {
+      remove();
+    }
+  });
+});
