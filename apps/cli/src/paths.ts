@@ -1,34 +1,14 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
-/**
- * The directory holding the local database: `MEM0_HOME` when set, otherwise the platform's
- * data directory (`$XDG_DATA_HOME/mem0` or `~/.local/share/mem0` on Linux,
- * `~/Library/Application Support/mem0` on macOS, `%LOCALAPPDATA%\mem0` on Windows).
- */
-export function dataDirectory(
-  env: NodeJS.ProcessEnv,
-  platform: NodeJS.Platform = process.platform,
-  home: string = homedir(),
-): string {
-  if (env.MEM0_HOME) {
-    // A quoted ~ reaches us unexpanded; expand it as the shell would have.
-    return resolve(env.MEM0_HOME.replace(/^~(?=$|[\\/])/, home));
-  }
-  if (platform === 'darwin') {
-    return join(home, 'Library', 'Application Support', 'mem0');
-  }
-  if (platform === 'win32') {
-    return join(env.LOCALAPPDATA ?? join(home, 'AppData', 'Local'), 'mem0');
-  }
-  // The XDG specification says to ignore a relative XDG_DATA_HOME.
-  const xdgDataHome =
-    env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : undefined;
-  return join(xdgDataHome ?? join(home, '.local', 'share'), 'mem0');
-}
+import { localDatabasePath, localDataDirectory } from '@memzero/db/location';
 
+/** Return the directory of the local database (see `localDataDirectory`). */
+export const dataDirectory = localDataDirectory;
+
+/** Return the path of the local database file (see `localDatabasePath`). */
 export function databasePath(env: NodeJS.ProcessEnv): string {
-  return join(dataDirectory(env), 'mem0.db');
+  return localDatabasePath(env);
 }
 
 /**

@@ -6,7 +6,7 @@ import { contextNameSchema, isMem0Error, type MemoryStore } from '@memzero/core'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import pino from 'pino';
 
-import { databasePath } from './paths.js';
+import { localDatabasePath } from '@memzero/db/location';
 import { createMcpServer } from './server.js';
 
 const usage = `Usage: mem0-mcp [--context NAME]
@@ -62,7 +62,7 @@ async function openStore(env: NodeJS.ProcessEnv): Promise<OpenedStore> {
     };
   }
   const { SqliteStore } = await import('@memzero/db');
-  const path = databasePath(env);
+  const path = localDatabasePath(env);
   return { store: new SqliteStore(path), readOnly: false, description: `local database ${path}` };
 }
 

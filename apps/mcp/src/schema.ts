@@ -50,11 +50,17 @@ function matchesType(value: unknown, schema: ArgumentSchema): boolean {
 
 function expectedType(schema: ArgumentSchema): string {
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  return types
-    .map((type) =>
-      type === 'array' ? 'an array of strings' : type === 'null' ? 'null' : `a ${type}`,
-    )
-    .join(' or ');
+  return types.map(describeType).join(' or ');
+}
+
+function describeType(type: string): string {
+  if (type === 'array') {
+    return 'an array of strings';
+  }
+  if (type === 'null') {
+    return 'null';
+  }
+  return `a ${type}`;
 }
 
 /**

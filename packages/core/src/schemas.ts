@@ -260,11 +260,15 @@ export function validationError(error: z.ZodError): Mem0Error {
   });
 }
 
-/** A field path as a reader writes it: `tags[0]`, `metadata.owner`. */
+/** Write a field path as a reader writes it: `tags[0]`, `metadata.owner`. */
 function fieldName(path: (string | number)[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`,
-    )
-    .join('');
+  let name = '';
+  for (const part of path) {
+    if (typeof part === 'number') {
+      name += `[${part}]`;
+    } else {
+      name += name === '' ? part : `.${part}`;
+    }
+  }
+  return name;
 }

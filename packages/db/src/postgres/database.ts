@@ -13,7 +13,7 @@ export interface PostgresDatabaseOptions extends PostgresStoreOptions {
   maxConnections?: number;
   /** How long a request waits for a free connection before it fails, in milliseconds. */
   connectionTimeoutMs?: number;
-  /** How long a query may wait for the server's answer, in milliseconds. */
+  /** How long a query may wait for the server's response, in milliseconds. */
   queryTimeoutMs?: number;
   /** Called when an idle connection fails, for logging; the pool replaces the connection. */
   onIdleError?: (error: Error) => void;

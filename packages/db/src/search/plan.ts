@@ -30,7 +30,7 @@ const commonMinDocuments = 1_000;
 // together they match about this many (the rarest one is always used).
 const rankBudgetDocuments = 5_000;
 
-/** The number of memories above which a word counts as common. */
+/** Return the number of memories above which a word counts as common. */
 export function commonThreshold(memoryCount: number): number {
   return Math.ceil(Math.max(commonMinDocuments, memoryCount * commonShare));
 }

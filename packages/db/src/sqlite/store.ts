@@ -486,7 +486,7 @@ export class SqliteStore implements MemoryStore {
     return this.statement('SELECT context_id FROM memories WHERE id = ?').pluck().get(id) as string;
   }
 
-  /** The id of one of the user's contexts by name; rejects an unknown name. */
+  /** Look up the id of one of the user's contexts by name; reject an unknown name. */
   private resolveContext(name: string | undefined): string | undefined {
     if (name === undefined) {
       return undefined;
