@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { Command, CommanderError, Option } from 'commander';
 
 import type { CommandIO } from './io.js';
 import { collect, parseLimit } from './arguments.js';
 import { serverTokenPath } from './paths.js';
 import { reportError } from './report-error.js';
-
-function packageVersion(): string {
-  const manifest = readFileSync(join(__dirname, '..', 'package.json'), 'utf8');
-  return (JSON.parse(manifest) as { version: string }).version;
-}
+import { packageVersion } from './version.js';
 
 /**
  * Run the CLI with `argv` (without node and the script) and return the exit code: 0 on

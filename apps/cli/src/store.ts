@@ -1,4 +1,5 @@
 import type { MemoryStore } from '@memzero/core';
+import type { Logger } from 'pino';
 
 import { databasePath } from './paths.js';
 import { resolveTarget } from './target.js';
@@ -15,13 +16,28 @@ export async function openStore(env: NodeJS.ProcessEnv): Promise<MemoryStore> {
     const { connectToServer } = await import('./remote.js');
     return new RemoteStore((await connectToServer(env, target)).client);
   }
-  return openLocalStore(env);
+  // The logger (and pino) loads only when it would log SQL, so plain commands start faster.
+  const logger =
+    env.LOG_LEVEL?.trim() === 'trace'
+      ? (await import('./logger.js')).createCommandLogger(env)
+      : undefined;
+  return openLocalStore(env, logger);
 }
 
-/** Open the local SQLite database, whichever profile is selected. */
-export async function openLocalStore(env: NodeJS.ProcessEnv): Promise<MemoryStore> {
+/**
+ * Open the local SQLite database, whichever profile is selected. With a `logger` at level
+ * `trace`, every SQL statement is logged.
+ */
+export async function openLocalStore(
+  env: NodeJS.ProcessEnv,
+  logger?: Logger,
+): Promise<MemoryStore> {
   const { SqliteStore } = await import('@memzero/db');
-  return new SqliteStore(databasePath(env));
+  const traceStatement =
+    logger?.isLevelEnabled('trace') === true
+      ? (sql: string) => logger.trace({ sql }, 'sql statement')
+      : undefined;
+  return new SqliteStore(databasePath(env), { traceStatement });
 }
 
 // Stores that stay open across commands, keyed by the environment object the commands receive.

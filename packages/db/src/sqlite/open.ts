@@ -14,6 +14,11 @@ export interface OpenSqliteOptions {
   busyTimeoutMs?: number;
   /** Apply pending migrations on open (the default). */
   migrate?: boolean;
+  /**
+   * Called with the text of every SQL statement run, migrations included, for trace logging.
+   * The text can contain bound values, memory contents among them.
+   */
+  traceStatement?: (sql: string) => void;
 }
 
 export const defaultBusyTimeoutMs = 15_000;
@@ -34,7 +39,8 @@ export function openSqliteDatabase(
       closeSync(openSync(path, 'a', 0o600));
     }
 
-    db = new Database(path);
+    const trace = options.traceStatement;
+    db = new Database(path, trace ? { verbose: (sql) => trace(String(sql)) } : {});
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? defaultBusyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 import { binPath, makeHome, serverEnv } from './helpers';
 
@@ -24,11 +25,16 @@ const initialize = {
  * Start the server, write `messages` one per line, then end stdin or send `signal` once every
  * request has a response, and collect what the process wrote.
  */
-function runServer(home: string, messages: object[], signal?: NodeJS.Signals): Promise<Run> {
+function runServer(
+  home: string,
+  messages: object[],
+  signal?: NodeJS.Signals,
+  env: Record<string, string> = {},
+): Promise<Run> {
   const expectedResponses = messages.filter((message) => 'id' in message).length;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath], {
-      env: serverEnv(home, { MEM0_LOG_LEVEL: 'info' }),
+      env: serverEnv(home, { MEM0_LOG_LEVEL: 'info', ...env }),
     });
     let stdout = '';
     let stderr = '';
@@ -66,32 +72,44 @@ function runServer(home: string, messages: object[], signal?: NodeJS.Signals): P
 
 describe('mem0-mcp process', () => {
   test('stdout holds only protocol messages', async () => {
-    // A fresh MEM0_HOME makes the first start create and migrate the database.
+    // A fresh MEM0_HOME makes the first start create and migrate the database, with every SQL
+    // statement logged, the debug module of every dependency on, and a preloaded module that
+    // prints to stdout the way a careless dependency would.
     const { home, remove } = makeHome();
     try {
-      const run = await runServer(home, [
-        initialize,
-        { jsonrpc: '2.0', method: 'notifications/initialized' },
-        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
-        {
-          jsonrpc: '2.0',
-          id: 3,
-          method: 'tools/call',
-          params: { name: 'add_memory', arguments: { content: 'raw' } },
-        },
-        {
-          jsonrpc: '2.0',
-          id: 4,
-          method: 'tools/call',
-          params: { name: 'add_memory', arguments: { content: null } },
-        },
-        {
-          jsonrpc: '2.0',
-          id: 5,
-          method: 'tools/call',
-          params: { name: 'get_memory', arguments: { id: '0' } },
-        },
-      ]);
+      const chatty = {
+        DEBUG: '*',
+        MEM0_LOG_LEVEL: 'trace',
+        NODE_OPTIONS: `--require ${join(__dirname, 'chatty-dependency.js')}`,
+      };
+      const run = await runServer(
+        home,
+        [
+          initialize,
+          { jsonrpc: '2.0', method: 'notifications/initialized' },
+          { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+          {
+            jsonrpc: '2.0',
+            id: 3,
+            method: 'tools/call',
+            params: { name: 'add_memory', arguments: { content: 'raw' } },
+          },
+          {
+            jsonrpc: '2.0',
+            id: 4,
+            method: 'tools/call',
+            params: { name: 'add_memory', arguments: { content: null } },
+          },
+          {
+            jsonrpc: '2.0',
+            id: 5,
+            method: 'tools/call',
+            params: { name: 'get_memory', arguments: { id: '0' } },
+          },
+        ],
+        undefined,
+        chatty,
+      );
 
       const lines = run.stdout.split('\n').filter((line) => line !== '');
       expect(lines).toHaveLength(5);
@@ -100,7 +118,9 @@ describe('mem0-mcp process', () => {
         expect(message.jsonrpc).toBe('2.0');
         expect(typeof message.id).toBe('number');
       }
-      expect(run.stderr).toContain('started');
+      expect(run.stderr).toContain('serving MCP on stdio');
+      expect(run.stderr).toContain('CREATE TABLE');
+      expect(run.stderr).toContain('chatty dependency');
       expect(run.code).toBe(0);
     } finally {
       remove();

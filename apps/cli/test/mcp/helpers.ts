@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /** The built server; `pnpm build` must run before the tests. */
-export const binPath = resolve(__dirname, '..', 'dist', 'bin.js');
+export const binPath = resolve(__dirname, '..', '..', 'dist', 'mcp-bin.js');
 
 export function makeHome(): { home: string; remove: () => void } {
   const home = mkdtempSync(join(tmpdir(), 'mem0-mcp-test-'));
