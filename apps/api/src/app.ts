@@ -21,6 +21,7 @@ import {
 } from './rate-limit.js';
 import { exportRoutes } from './routes/export.js';
 import { importRoutes } from './routes/import.js';
+import { mcpRouter } from './routes/mcp.js';
 import { memoryRoutes } from './routes/memories.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRouter } from './routes/system.js';
@@ -131,6 +132,14 @@ export function createApp(options: AppOptions): Express {
   }
 
   app.use(apiRouter(routes, options, kit, authFailures));
+  app.use(
+    mcpRouter({
+      guards: [noStore, authFailures, kit.authenticate, kit.limitPerPrincipal],
+      jsonBody: kit.jsonBody,
+      storeFor: options.storeFor,
+      logger: options.logger,
+    }),
+  );
 
   app.use(limiters.perIp('unknown-route'), unknownRouteHandler());
   app.use(problemErrorHandler());
@@ -144,12 +153,6 @@ function apiRouter(
   authFailures: RequestHandler,
 ): Router {
   const router = Router();
-  const noStore: RequestHandler = (_request, response, next) => {
-    // Responses contain private data, so no shared cache may store them.
-    response.setHeader('Cache-Control', 'no-store');
-    next();
-  };
-
   for (const route of routes) {
     router[route.method](
       route.path,
@@ -168,6 +171,12 @@ function apiRouter(
   }
   return router;
 }
+
+// Responses contain private data, so no shared cache may store them.
+const noStore: RequestHandler = (_request, response, next) => {
+  response.setHeader('Cache-Control', 'no-store');
+  next();
+};
 
 function corsFor(origins: readonly string[]): RequestHandler {
   return cors({

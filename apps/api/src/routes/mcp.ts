@@ -1,0 +1,61 @@
+import { Router, type RequestHandler } from 'express';
+
+import { Mem0Error, type MemoryStore } from '@memzero/core';
+import { createMcpServer } from '@memzero/mcp';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+import type { Logger } from '../logging.js';
+import { principalOf } from '../middleware/authenticate.js';
+import type { Principal } from '../principal.js';
+
+export const mcpPath = '/mcp';
+
+export interface McpRouteOptions {
+  /** Authenticates the request and checks its rate limits, as for the memory routes. */
+  guards: RequestHandler[];
+  jsonBody: RequestHandler[];
+  storeFor(principal: Principal): MemoryStore | Promise<MemoryStore>;
+  logger: Logger;
+}
+
+/**
+ * MCP over Streamable HTTP at `/mcp`, stateless: every POST carries one JSON-RPC message or
+ * batch, and gets its answer as JSON on the same response. Each request gets a server of its own,
+ * bound to the caller's store, so one user's tools can never reach another's memories. A
+ * read-scoped credential lists and calls only the read tools.
+ *
+ * There are no sessions, so there is no stream to open with GET and none to end with DELETE.
+ */
+export function mcpRouter(options: McpRouteOptions): Router {
+  const router = Router();
+
+  router.post(mcpPath, ...options.guards, ...options.jsonBody, async (request, response) => {
+    const principal = principalOf(response);
+    const store = await options.storeFor(principal);
+    const server = createMcpServer(store, {
+      readOnly: principal.scope !== 'write',
+      logger: options.logger,
+    });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    response.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+
+    await server.connect(transport);
+    await transport.handleRequest(request, response, request.body);
+  });
+
+  router.all(mcpPath, (_request, response) => {
+    response.setHeader('Allow', 'POST');
+    throw new Mem0Error(
+      'method_not_allowed',
+      'The MCP endpoint is stateless and takes only POST requests with JSON-RPC messages.',
+    );
+  });
+
+  return router;
+}
