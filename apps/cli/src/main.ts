@@ -357,6 +357,29 @@ function buildProgram(
       run(async (name: string) => (await import('./commands/profiles.js')).removeProfile(name, io)),
     );
 
+  const mcp = program
+    .command('mcp')
+    .description('connect AI tools (Claude Desktop, Cursor, VS Code) to mem0 over MCP');
+  mcp
+    .command('config')
+    .description('print the MCP configuration block of an AI tool for the selected profile')
+    .argument('<client>', 'the AI tool: claude, cursor or vscode')
+    .option(
+      '-c, --context <name>',
+      'the context that adding, searching and listing use when the AI tool names none',
+    )
+    .option('--http', "use the team server's /mcp endpoint instead of a local mem0-mcp process")
+    .option('--name <name>', 'the name of the server entry in the block', 'mem0')
+    .addHelpText(
+      'after',
+      '\nThe block goes to stdout and where to put it to stderr. Without --http the AI tool starts mem0-mcp\nwith the selected profile (local or a team server); the block holds no secret.',
+    )
+    .action(
+      run(async (client: string, options) =>
+        (await import('./commands/mcp-config.js')).printMcpConfig(client, options, io),
+      ),
+    );
+
   program
     .command('serve')
     .description('serve your memories over HTTP on 127.0.0.1, for editors and other local clients')
