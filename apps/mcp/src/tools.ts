@@ -468,7 +468,17 @@ const contextsTool: ToolDefinition = {
   title: 'List contexts',
   description:
     'List the contexts (named collections of memories, such as one per project) with their memory counts. Use it to choose a context argument for the other tools.',
-  inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  inputSchema: {
+    type: 'object',
+    properties: {
+      nameContains: {
+        type: 'string',
+        description:
+          'Keep only contexts whose name contains this text, ignoring case, such as "billing". Omit it to list every context.',
+      },
+    },
+    additionalProperties: false,
+  },
   outputSchema: {
     type: 'object',
     properties: {
@@ -483,8 +493,11 @@ const contextsTool: ToolDefinition = {
     idempotentHint: true,
     openWorldHint: false,
   },
-  async run(store) {
-    const contexts = await listContexts(store);
+  async run(store, args) {
+    const needle = optionalString(args, 'nameContains')?.toLowerCase();
+    const contexts = (await listContexts(store)).filter(
+      (context) => needle === undefined || context.name.toLowerCase().includes(needle),
+    );
     return fitListing(contexts, 'contexts', (kept) =>
       kept.map((context) => `- ${context.name}: ${context.memoryCount} memories`),
     );

@@ -84,6 +84,7 @@ describe('mem0-mcp tools', () => {
       expect(JSON.stringify(schema)).not.toContain('$ref');
       expect(schema.additionalProperties).toBe(false);
       const properties = schema.properties as Record<string, Record<string, unknown>>;
+      expect([tool.name, Object.keys(properties).length > 0]).toEqual([tool.name, true]);
       for (const [name, property] of Object.entries(properties)) {
         expect([name, typeof property.description]).toEqual([name, 'string']);
         expect(property.properties).toBeUndefined();
@@ -191,6 +192,11 @@ describe('mem0-mcp tools', () => {
       await call(client, 'list_contexts', {}),
     );
     expect(contexts.contexts.find((context) => context.name === 'search-ctx')?.memoryCount).toBe(2);
+
+    const filtered = structured<{ contexts: { name: string }[] }>(
+      await call(client, 'list_contexts', { nameContains: 'SEARCH' }),
+    );
+    expect(filtered.contexts.map((context) => context.name)).toEqual(['search-ctx']);
   });
 
   test('not found is a tool error', async () => {
