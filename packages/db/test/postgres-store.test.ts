@@ -309,6 +309,23 @@ describe('PostgreSQL store', () => {
     expect(history[0]!.content).toBe('Rotate the signing keys every quarter');
   });
 
+  it('stores and finds words longer than a lexeme', async () => {
+    // PostgreSQL refuses lexemes over 2,047 bytes, and a long token or data URL is one word.
+    const token = `tok${'A'.repeat(3_000)}`;
+    const hangul = '한'.repeat(700);
+    const long = await addMemory(store, { content: `token: ${token}`, context: 'long-words' });
+    const korean = await addMemory(store, { content: hangul, context: 'long-words' });
+
+    const byWord = await searchMemories(store, { query: 'token', context: 'long-words' });
+    expect(byWord.items.map((hit) => hit.id)).toEqual([long.memory.id]);
+    // 700 syllables of 3 bytes each make one 2,100-byte word in the query too.
+    const byLongWord = await searchMemories(store, { query: hangul, context: 'long-words' });
+    expect(byLongWord.items.map((hit) => hit.id)).toEqual([korean.memory.id]);
+
+    const updated = await updateMemory(store, long.memory.id, { content: `new ${token}B` });
+    expect(updated.version).toBe(2);
+  });
+
   it('rejects an update onto a duplicate', async () => {
     const first = await addMemory(store, { content: 'first text' });
     await addMemory(store, { content: 'second text' });

@@ -92,10 +92,11 @@ export function filterConditions(
 export function tsvectorLiteral(words: string): string {
   const positions = new Map<string, number[]>();
   let position = 0;
-  for (const word of words.split(' ')) {
-    if (word === '') {
+  for (const text of words.split(' ')) {
+    if (text === '') {
       continue;
     }
+    const word = lexeme(text);
     position = Math.min(position + 1, 16_383);
     const list = positions.get(word);
     if (list === undefined) {
@@ -123,7 +124,32 @@ export function wordCount(words: string): number {
   return count;
 }
 
-/** Quote a lexeme for a tsvector or tsquery literal. */
+/** The longest lexeme PostgreSQL accepts, in UTF-8 bytes. */
+export const maxLexemeBytes = 2_047;
+
+/**
+ * Return `word` as PostgreSQL can index it: cut to its longest prefix of whole characters that
+ * fits `maxLexemeBytes`. Stored words and query words are cut alike, so a long URL or token
+ * still finds itself; two long words that share that whole prefix match each other.
+ */
+export function lexeme(word: string): string {
+  if (word.length * 3 <= maxLexemeBytes || Buffer.byteLength(word) <= maxLexemeBytes) {
+    return word;
+  }
+  let bytes = 0;
+  let end = 0;
+  for (const character of word) {
+    const size = Buffer.byteLength(character);
+    if (bytes + size > maxLexemeBytes) {
+      break;
+    }
+    bytes += size;
+    end += character.length;
+  }
+  return word.slice(0, end);
+}
+
+/** Quote a word as a lexeme of a tsvector or tsquery literal, cut as `lexeme` does. */
 export function quoteLexeme(word: string): string {
-  return `'${word.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  return `'${lexeme(word).replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
