@@ -20,8 +20,8 @@ let ben: RegisteredUser;
 let anasReadKey: string;
 
 /** Connect an MCP client to the server's `/mcp` with `token` as the bearer token. */
-async function mcpClient(token: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), {
+async function mcpClient(token: string, path = '/mcp'): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(path, server.url), {
     requestInit: { headers: bearerHeader(token) },
   });
   const client = new Client({ name: 'mcp-http-test', version: '1.0.0' });
@@ -139,9 +139,11 @@ describe('MCP over HTTP at /mcp', () => {
       ]);
 
       await expect(call(client, 'add_memory', { content: 'nope' })).rejects.toThrow(
-        /Unknown tool "add_memory"/,
+        /add_memory changes memories, and this server.s credential can only read/,
       );
-      await expect(call(client, 'delete_memory', { id: 'x' })).rejects.toThrow(/Unknown tool/);
+      await expect(call(client, 'delete_memory', { id: 'x' })).rejects.toThrow(
+        /delete_memory changes memories/,
+      );
 
       const found = await call(client, 'search_memories', { query: 'release' });
       expect((found.structuredContent as { items: unknown[] }).items).toHaveLength(1);
@@ -185,6 +187,29 @@ describe('MCP over HTTP at /mcp', () => {
       await anas.close();
       await bens.close();
     }
+  });
+
+  it('takes a default context from the query string', async () => {
+    const client = await mcpClient(ana.accessToken, '/mcp?context=handbook');
+    try {
+      const added = await call(client, 'add_memory', { content: 'Holidays are booked in May' });
+      expect(added.structuredContent).toMatchObject({ memory: { context: 'handbook' } });
+
+      const listed = await call(client, 'list_memories', {});
+      expect((listed.structuredContent as { items: { context: string }[] }).items).toEqual([
+        expect.objectContaining({ context: 'handbook' }),
+      ]);
+    } finally {
+      await client.close();
+    }
+
+    const invalid = await request(server.url)
+      .post('/mcp?context=a/b/c/d')
+      .set(bearerHeader(ana.accessToken))
+      .set('Accept', 'application/json, text/event-stream')
+      .send(initialize);
+    expect(invalid.status).toBe(400);
+    expect((invalid.body as { detail: string }).detail).toContain('?context=my-project');
   });
 
   it('answers bad arguments with invalid params', async () => {

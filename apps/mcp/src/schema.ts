@@ -1,4 +1,4 @@
-import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
 /** A JSON Schema for one tool argument: flat, with a description and, for arrays, `items`. */
 export interface ArgumentSchema {
@@ -16,8 +16,30 @@ export interface InputSchema {
   additionalProperties: false;
 }
 
-function invalidParams(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+/**
+ * A JSON-RPC invalid-params error. The SDK sends a thrown error's `code` and `message` as they
+ * are. Its own McpError puts "MCP error -32602:" into the message, which clients then print
+ * twice, so this class leaves the message as written.
+ */
+export class InvalidParamsError extends Error {
+  override readonly name = 'InvalidParamsError';
+  readonly code = ErrorCode.InvalidParams;
+
+  constructor(
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function invalidParams(message: string): InvalidParamsError {
+  return new InvalidParamsError(message);
+}
+
+/** Write a type name with its article: "a string", "an object". */
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function typeName(value: unknown): string {
@@ -27,7 +49,7 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) {
     return 'an array';
   }
-  return `a ${typeof value}`;
+  return withArticle(typeof value);
 }
 
 function matchesType(value: unknown, schema: ArgumentSchema): boolean {
@@ -60,7 +82,7 @@ function describeType(type: string): string {
   if (type === 'null') {
     return 'null';
   }
-  return `a ${type}`;
+  return withArticle(type);
 }
 
 /**

@@ -2,15 +2,13 @@ import { isMem0Error, type Mem0Error, type MemoryStore } from '@memzero/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
-  ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 
 import { resultBudget, resultSize } from './present.js';
-import { checkArguments } from './schema.js';
+import { checkArguments, InvalidParamsError } from './schema.js';
 import { allTools, readOnlyTools, type ToolOptions } from './tools.js';
 
 export interface McpServerOptions extends ToolOptions {
@@ -30,6 +28,9 @@ const argumentErrorCodes = new Set(['invalid_argument', 'validation_failed', 'pa
 function toolErrorMessage(error: Mem0Error, args: Record<string, unknown>): string {
   if (error.code === 'not_found' && typeof args.id === 'string') {
     return `Memory ${args.id} not found. Call search_memories or list_memories to find ids.`;
+  }
+  if (error.code === 'not_found' && typeof args.context === 'string') {
+    return `No context named "${args.context}". Call list_contexts to see the names.`;
   }
   return error.message;
 }
@@ -58,11 +59,16 @@ export function createMcpServer(store: MemoryStore, options: McpServerOptions = 
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
-    const tool = tools.find((candidate) => candidate.name === request.params.name);
+    const name = request.params.name;
+    const tool = tools.find((candidate) => candidate.name === name);
     if (!tool) {
-      throw new McpError(
-        ErrorCode.InvalidParams,
-        `Unknown tool "${request.params.name}". Available tools: ${tools.map((t) => t.name).join(', ')}.`,
+      if (allTools.some((candidate) => candidate.name === name)) {
+        throw new InvalidParamsError(
+          `${name} changes memories, and this server's credential can only read. Use an API key with write scope for it.`,
+        );
+      }
+      throw new InvalidParamsError(
+        `Unknown tool "${name}". Available tools: ${tools.map((t) => t.name).join(', ')}.`,
       );
     }
     const args = checkArguments(tool.name, tool.inputSchema, request.params.arguments);
@@ -80,11 +86,7 @@ export function createMcpServer(store: MemoryStore, options: McpServerOptions = 
     } catch (error) {
       if (isMem0Error(error)) {
         if (argumentErrorCodes.has(error.code)) {
-          throw new McpError(
-            ErrorCode.InvalidParams,
-            `${tool.name}: ${error.message}`,
-            error.details,
-          );
+          throw new InvalidParamsError(`${tool.name}: ${error.message}`, error.details);
         }
         options.logger?.info({ tool: tool.name, code: error.code }, error.message);
         return { isError: true, content: [{ type: 'text', text: toolErrorMessage(error, args) }] };
@@ -101,6 +103,11 @@ export function createMcpServer(store: MemoryStore, options: McpServerOptions = 
       };
     }
   });
+
+  // Protocol faults that no request answers, such as a line on stdin that is not JSON.
+  server.onerror = (error) => {
+    options.logger?.warn({ err: error }, `MCP protocol error: ${error.message}`);
+  };
 
   return server;
 }

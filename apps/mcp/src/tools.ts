@@ -146,11 +146,16 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }
 
+/** Write `count` before `noun`, a plural such as "matching memories", made singular for one. */
+function counted(count: number, noun: string): string {
+  return count === 1 ? `1 ${noun.replace(/memories$/, 'memory')}` : `${count} ${noun}`;
+}
+
 function pageText(summaries: MemorySummary[], nextCursor: string | null, noun: string): string {
   if (summaries.length === 0) {
     return `No ${noun} found.`;
   }
-  const lines = [`${summaries.length} ${noun}:`, ...summaries.map(summaryLine)];
+  const lines = [`${counted(summaries.length, noun)}:`, ...summaries.map(summaryLine)];
   if (nextCursor) {
     lines.push(`More results exist: call again with cursor "${nextCursor}".`);
   }
@@ -206,7 +211,7 @@ const addTool: ToolDefinition = {
       expiresAt: {
         type: 'string',
         description:
-          'ISO 8601 time in the future after which the memory is deleted. Omit to keep it.',
+          'ISO 8601 time in the future after which the memory is hidden from search, list and get. Omit to keep it.',
       },
     },
     required: ['content'],
@@ -251,7 +256,7 @@ const searchTool: ToolDefinition = {
     properties: {
       query: {
         type: 'string',
-        description: `Words to search for, up to ${limits.queryMaxChars} characters. Every word must match; "quoted phrases" match as a phrase.`,
+        description: `Words to search for, up to ${limits.queryMaxChars} characters. Memories with any of the words match, ranked so that those with more of the words, and rarer ones, come first; the last word also matches as a prefix. Quotes and operators such as AND, OR and NOT have no special meaning.`,
       },
       context: contextArgument('Search only this context.'),
       ...filterArguments,
@@ -343,10 +348,15 @@ const getTool: ToolDefinition = {
   async run(store, args) {
     const memory = await getMemory(store, args.id as string);
     const tags = memory.tags.length > 0 ? `, tags ${memory.tags.join(', ')}` : '';
-    return {
-      structured: { memory: { ...memory } },
-      text: `Memory ${memory.id} in context ${memory.context}, version ${memory.version}${tags}:\n${memory.content}`,
-    };
+    const expiry = memory.expiresAt ? `, expires ${memory.expiresAt}` : '';
+    const lines = [
+      `Memory ${memory.id} in context ${memory.context}, version ${memory.version}${tags}${expiry}:`,
+      memory.content,
+    ];
+    if (Object.keys(memory.metadata).length > 0) {
+      lines.push(`Metadata: ${JSON.stringify(memory.metadata)}`);
+    }
+    return { structured: { memory: { ...memory } }, text: lines.join('\n') };
   },
 };
 

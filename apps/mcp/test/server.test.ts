@@ -42,7 +42,7 @@ describe('createMcpServer', () => {
         expect(tool.annotations?.readOnlyHint).toBe(true);
       }
       await expect(session.call('delete_memory', { id: 'x' })).rejects.toThrow(
-        /Unknown tool "delete_memory"/,
+        /delete_memory changes memories/,
       );
     } finally {
       await session.close();
@@ -61,6 +61,31 @@ describe('createMcpServer', () => {
         code: -32602,
         message: expect.stringMatching(message) as unknown,
       });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('an unknown tool is invalid params', async () => {
+    const session = await connected();
+    try {
+      const failure = session.call('forget_everything', {});
+      await expect(failure).rejects.toMatchObject({ code: -32602 });
+      // The client adds "MCP error -32602:" once; the server's message must not carry it too.
+      await expect(failure).rejects.toThrow(
+        /^MCP error -32602: Unknown tool "forget_everything"\. Available tools: add_memory,/,
+      );
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a mistyped argument names the expected type', async () => {
+    const session = await connected();
+    try {
+      await expect(session.call('list_memories', { limit: 'ten' })).rejects.toThrow(
+        /^MCP error -32602: Invalid argument "limit" for list_memories: expected an integer, got a string\.$/,
+      );
     } finally {
       await session.close();
     }

@@ -139,7 +139,7 @@ export const memoryPatchSchema = z
       patch.tags !== undefined ||
       patch.metadata !== undefined ||
       patch.expiresAt !== undefined,
-    { message: 'Nothing to update: give new content, a context, tags, metadata or an expiry.' },
+    { message: 'nothing to update: give new content, a context, tags, metadata or an expiry' },
   );
 export type MemoryPatch = z.output<typeof memoryPatchSchema>;
 export type MemoryPatchInput = z.input<typeof memoryPatchSchema>;
@@ -248,7 +248,8 @@ export function validationError(error: z.ZodError): Mem0Error {
     if (issue.code === 'unrecognized_keys') {
       return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
     }
-    return field ? `${field} ${issue.message}` : issue.message;
+    const message = issue.message.replace(/\.$/, '');
+    return field ? `${field} ${message}` : message;
   });
   return new Mem0Error('validation_failed', `Invalid input: ${problems.join('; ')}.`, {
     details: {

@@ -79,7 +79,9 @@ describe('newMemorySchema', () => {
 
 describe('memoryPatchSchema', () => {
   it('rejects an empty patch', () => {
-    expect(() => parseInput(memoryPatchSchema, {})).toThrow(/Nothing to update/);
+    expect(() => parseInput(memoryPatchSchema, {})).toThrow(
+      'Invalid input: nothing to update: give new content, a context, tags, metadata or an expiry.',
+    );
   });
 
   it('accepts clearing the expiry', () => {

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 
-import { Mem0Error, type MemoryStore } from '@memzero/core';
+import { contextNameSchema, invalidArgument, Mem0Error, type MemoryStore } from '@memzero/core';
 import { createMcpServer } from '@memzero/mcp';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
@@ -25,14 +25,18 @@ export interface McpRouteOptions {
  * read-scoped credential lists and calls only the read tools.
  *
  * There are no sessions, so there is no stream to open with GET and none to end with DELETE.
+ * `?context=NAME` sets the context that adding, searching and listing use when a call names
+ * none, as `--context` does for mem0-mcp.
  */
 export function mcpRouter(options: McpRouteOptions): Router {
   const router = Router();
 
   router.post(mcpPath, ...options.guards, ...options.jsonBody, async (request, response) => {
+    const defaultContext = defaultContextOf(request.query.context);
     const principal = principalOf(response);
     const store = await options.storeFor(principal);
     const server = createMcpServer(store, {
+      defaultContext,
       readOnly: principal.scope !== 'write',
       logger: options.logger,
     });
@@ -58,4 +62,18 @@ export function mcpRouter(options: McpRouteOptions): Router {
   });
 
   return router;
+}
+
+function defaultContextOf(value: unknown): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const parsed = contextNameSchema.safeParse(value);
+  if (!parsed.success) {
+    const shown = typeof value === 'string' ? `"${value}"` : 'given more than once';
+    throw invalidArgument(
+      `Invalid context ${shown} in the query string of /mcp: ${parsed.error.issues[0]?.message ?? 'not a valid context name'}. Give one name, such as ?context=my-project.`,
+    );
+  }
+  return parsed.data;
 }

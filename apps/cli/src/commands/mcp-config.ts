@@ -45,7 +45,7 @@ export function printMcpConfig(client: string, options: McpConfigOptions, io: Co
   const target = resolveTarget(io.env);
 
   const config = options.http
-    ? httpConfig(chosen, name, target)
+    ? httpConfig(chosen, name, target, context)
     : stdioConfig(chosen, name, stdioServer(target, context, io.env));
 
   writeJson(io.stdout, config.block);
@@ -128,7 +128,12 @@ function stdioConfig(client: McpClient, name: string, server: StdioServer): Prin
   return { block: { mcpServers: { [name]: server } }, notes };
 }
 
-function httpConfig(client: McpClient, name: string, target: Target): PrintedConfig {
+function httpConfig(
+  client: McpClient,
+  name: string,
+  target: Target,
+  context: string | undefined,
+): PrintedConfig {
   if (target.kind === 'local') {
     throw invalidArgument(
       'The selected profile is "local", and --http needs a team server. Drop --http to use the local store over stdio, or choose a server profile with --profile NAME.',
@@ -141,7 +146,11 @@ function httpConfig(client: McpClient, name: string, target: Target): PrintedCon
   }
 
   const server = target.kind === 'profile' ? target.profile.url : target.url;
-  const url = `${server}/mcp`;
+  // The endpoint takes the default context from its query string, as mem0-mcp takes --context.
+  const url =
+    context === undefined
+      ? `${server}/mcp`
+      : `${server}/mcp?context=${encodeURIComponent(context)}`;
   const keyHint = `Create a key for it with "mem0 keys create ${client}-mcp --scope write" (or --scope read for search only).`;
 
   if (client === 'vscode') {

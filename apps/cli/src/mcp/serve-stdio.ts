@@ -53,19 +53,36 @@ async function openSelectedStore(env: NodeJS.ProcessEnv, logger: Logger): Promis
   const { RemoteStore } = await import('@memzero/client');
   const { connectToServer } = await import('../remote.js');
   const connection = await connectToServer(env, target);
-  // Ask who the credentials belong to now, so that a revoked key or an unreachable server stops
-  // the start with a clear message instead of failing every tool call later.
-  const me = await connection.client.me();
-  return {
-    store: new RemoteStore(connection.client),
-    readOnly: me.scope === 'read',
-    description: {
-      profile: targetName(target),
-      server: connection.server,
-      authentication: connection.authentication,
-      scope: me.scope,
-    },
+  const description = {
+    profile: targetName(target),
+    server: connection.server,
+    authentication: connection.authentication,
   };
+
+  // Ask who the credential belongs to now, so that a revoked key stops the start with a clear
+  // message. An unreachable server does not: AI tools start their servers once, often before the
+  // network is up, so the tools are offered and each call reports the outage until it ends.
+  try {
+    const me = await connection.client.me();
+    return {
+      store: new RemoteStore(connection.client),
+      readOnly: me.scope === 'read',
+      description: { ...description, scope: me.scope },
+    };
+  } catch (error) {
+    if (!isMem0Error(error) || error.code !== 'store_unavailable') {
+      throw error;
+    }
+    logger.warn(
+      { server: connection.server },
+      `${error.message} Serving every tool anyway; calls fail until the server answers.`,
+    );
+    return {
+      store: new RemoteStore(connection.client),
+      readOnly: false,
+      description: { ...description, scope: 'unknown (server unreachable at start)' },
+    };
+  }
 }
 
 function defaultContextFrom(value: string | undefined): string | undefined {

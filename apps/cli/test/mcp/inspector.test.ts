@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { createHome, removeHome } from '../helpers';
 import { binPath } from './helpers';
 
-// The MCP Inspector, as an independent client. Version 0.15.0 is the last one that supports
-// Node.js 20; later versions require Node.js 22.
+// The MCP Inspector, as an independent client. It is pinned at 0.15.0, the last release whose
+// engines field accepts Node.js 20; later releases ask for Node.js 22.
 const inspectorPath = resolve(__dirname, '..', '..', 'node_modules', '.bin', 'mcp-inspector');
 
 interface InspectorRun {

@@ -145,6 +145,28 @@ describe('mem0 mcp config', () => {
     }
   });
 
+  test('http block carries --context in its URL', async () => {
+    const printed = await runCli(['mcp', 'config', 'cursor', '--http', '--context', 'notes-1'], {
+      home: teamHome,
+    });
+    const entry = entryOf<HttpEntry>(parseJson(printed.stdout), 'cursor');
+    expect(entry.url).toBe(`${server.url}/mcp?context=notes-1`);
+
+    const transport = new StreamableHTTPClientTransport(new URL(entry.url), {
+      requestInit: { headers: { Authorization: `Bearer ${writeKey}` } },
+    });
+    const client = new Client({ name: 'config-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const added = structured<{ memory: { context: string } }>(
+        await call(client, 'add_memory', { content: 'kept apart by the URL' }),
+      );
+      expect(added.memory.context).toBe('notes-1');
+    } finally {
+      await client.close();
+    }
+  });
+
   test.each([
     [['mcp', 'config', 'zed'], 'Unknown MCP client "zed"'],
     [['mcp', 'config', 'claude', '--http', '--profile', 'team'], 'describes stdio servers'],
