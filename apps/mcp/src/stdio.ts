@@ -28,9 +28,10 @@ export interface StdioLifecycle {
 /**
  * Stop the process when its client goes away: stdin ends or closes, or SIGTERM or SIGINT
  * arrives. `close` runs once, then the process exits without waiting for the event loop, which
- * an open stdin would keep alive.
+ * an open stdin would keep alive. Returns the stop function, for other reasons to stop, such as
+ * a transport that closed itself.
  */
-export function exitWhenClientLeaves(lifecycle: StdioLifecycle): void {
+export function exitWhenClientLeaves(lifecycle: StdioLifecycle): (reason: string) => Promise<void> {
   let closing = false;
   const stop = async (reason: string): Promise<void> => {
     if (closing) {
@@ -51,4 +52,5 @@ export function exitWhenClientLeaves(lifecycle: StdioLifecycle): void {
   process.stdin.on('close', () => void stop('stdin closed'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  return stop;
 }

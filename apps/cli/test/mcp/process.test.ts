@@ -152,6 +152,31 @@ describe('mem0-mcp process', () => {
     }
   });
 
+  test('exits with a log line on a message over 10 MiB', async () => {
+    const { home, remove } = makeHome();
+    try {
+      const child = spawn(process.execPath, [binPath], { env: serverEnv(home) });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      // 'close' comes after stderr is read to its end; 'exit' may come before.
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.stdin.on('error', () => undefined);
+      child.stdin.write(`${JSON.stringify(initialize)}\n`);
+      // stdin stays open, as an AI tool keeps it: the server must stop by itself.
+      child.stdin.write(
+        `{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":"${'z'.repeat(11 << 20)}"}}\n`,
+      );
+
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('ReadBuffer exceeded maximum size');
+      expect(stderr).toContain('transport closed');
+    } finally {
+      remove();
+    }
+  });
+
   test('invalid default context fails start', async () => {
     const { home, remove } = makeHome();
     try {
