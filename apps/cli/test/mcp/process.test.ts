@@ -155,7 +155,9 @@ describe('mem0-mcp process', () => {
   test('exits with a log line on a message over 10 MiB', async () => {
     const { home, remove } = makeHome();
     try {
-      const child = spawn(process.execPath, [binPath], { env: serverEnv(home) });
+      const child = spawn(process.execPath, [binPath], {
+        env: serverEnv(home, { MEM0_LOG_LEVEL: 'info' }),
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
