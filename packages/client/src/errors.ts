@@ -60,7 +60,12 @@ export async function errorFromResponse(response: Response, server: string): Pro
 
   if (body !== undefined && typeof body.code === 'string' && typeof body.detail === 'string') {
     const code = isErrorCode(body.code) ? body.code : 'internal';
-    return new Mem0Error(code, body.detail, { details });
+    // A server fault's detail asks to report the request id, so the message carries it.
+    const message =
+      code === 'internal' && requestId !== undefined
+        ? `${body.detail} (request id ${requestId})`
+        : body.detail;
+    return new Mem0Error(code, message, { details });
   }
 
   const statusText = response.statusText ? ` ${response.statusText}` : '';

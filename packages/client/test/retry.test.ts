@@ -39,6 +39,17 @@ beforeEach(() => {
   team.proxy.clear();
 });
 
+describe('server faults', () => {
+  it('name the request id of a 500', async () => {
+    team.proxy.inject({ method: 'GET', path: '/v1/contexts', kind: 'respond', status: 500 });
+
+    const error = await failure(() => remoteStore({ retries: 0 }).contexts());
+
+    expect(error.code).toBe('internal');
+    expect(error.message).toBe('Injected 500 from the test proxy. (request id req-injected)');
+  });
+});
+
 describe('retries', () => {
   it('retries a GET after a 503', async () => {
     team.proxy.inject({ method: 'GET', path: '/v1/contexts', kind: 'respond', retryAfter: '0' });

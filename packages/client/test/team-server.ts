@@ -144,7 +144,12 @@ export class FaultProxy {
 
   private sendFault(response: ServerResponse, fault: Required<Fault>, entry: LoggedRequest): void {
     entry.status = fault.status;
-    const code = fault.status === 429 ? 'rate_limited' : 'store_unavailable';
+    const code =
+      fault.status === 429
+        ? 'rate_limited'
+        : fault.status === 500
+          ? 'internal'
+          : 'store_unavailable';
     response.writeHead(fault.status, {
       'content-type': 'application/problem+json',
       ...(fault.retryAfter === '' ? {} : { 'retry-after': fault.retryAfter }),
@@ -156,6 +161,7 @@ export class FaultProxy {
         status: fault.status,
         detail: `Injected ${fault.status} from the test proxy.`,
         code,
+        requestId: 'req-injected',
       }),
     );
   }
