@@ -82,9 +82,12 @@ export class PostgresDatabase {
       if (translated instanceof Mem0Error) {
         throw translated;
       }
-      throw new Mem0Error('store_unavailable', 'The database has no mem0 schema yet.', {
-        cause: error,
-      });
+      // 42P01 (undefined_table): the ledger is missing, so no migration ever ran here.
+      const missingLedger = (error as { code?: unknown }).code === '42P01';
+      const message = missingLedger
+        ? 'The database has no mem0 schema yet.'
+        : `The database cannot be queried: ${(error as Error).message}.`;
+      throw new Mem0Error('store_unavailable', message, { cause: error });
     }
     if (applied < postgresMigrations.length) {
       throw new Mem0Error(
