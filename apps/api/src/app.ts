@@ -3,7 +3,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler, Router } from 'express';
 import helmet from 'helmet';
 
-import type { MemoryStore } from '@memzero/core';
+import type { AuditOrigin, MemoryStore } from '@memzero/core';
 
 import type { ApiRoute, RequestContext } from './api-route.js';
 import { problemErrorHandler, unknownRouteHandler } from './error-handler.js';
@@ -12,6 +12,7 @@ import { authenticateRequests, principalOf, requireScope } from './middleware/au
 import { requireHost } from './middleware/host-check.js';
 import { jsonBody } from './middleware/json-body.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { originOf } from './origin.js';
 import type { Authenticate, Principal } from './principal.js';
 import {
   defaultRateLimitSettings,
@@ -57,9 +58,9 @@ export interface AppOptions {
   /**
    * Returns the memory store bound to a caller, which reads and changes only what that user may. Called
    * once per authenticated request, so it should be cheap (a shared pool or a cached store);
-   * the app never closes it.
+   * the app never closes it. `origin` says where the request came from, for the audit log.
    */
-  storeFor(principal: Principal): MemoryStore | Promise<MemoryStore>;
+  storeFor(principal: Principal, origin: AuditOrigin): MemoryStore | Promise<MemoryStore>;
   /** Resolves when the database is reachable and migrated; `/readyz` returns 503 otherwise. */
   ready(): Promise<void>;
   logger: Logger;
@@ -164,7 +165,8 @@ function apiRouter(
       ...(route.request?.body ? kit.jsonBody : []),
       async (request, response) => {
         const principal = principalOf(response);
-        const context: RequestContext = { principal, store: await options.storeFor(principal) };
+        const store = await options.storeFor(principal, originOf(request));
+        const context: RequestContext = { principal, store };
         await route.handle(request, response, context);
       },
     );

@@ -38,6 +38,8 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long a shutdown waits for requests in flight before closing their connections. */
   shutdownTimeoutMs: number;
+  /** How long audit events are kept before they are pruned, in milliseconds. */
+  auditRetentionMs: number;
   /**
    * Local-token mode only (a file: database): the one bearer token the server accepts, for
    * the local user. Replaced by accounts once the auth package is wired in.
@@ -323,6 +325,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: reader.oneOf('LOG_LEVEL', logLevels, 'info'),
     bodyLimitBytes: readBodyLimit(reader),
     shutdownTimeoutMs: reader.duration('MEM0_SHUTDOWN_TIMEOUT', '10s', 1_000, 600_000),
+    auditRetentionMs: reader.duration(
+      'MEM0_AUDIT_RETENTION',
+      '365d',
+      86_400_000,
+      3_650 * 86_400_000,
+    ),
     localToken: readLocalToken(reader, database),
   };
 

@@ -1,6 +1,6 @@
 import { writeSync } from 'node:fs';
 
-import { PostgresDatabase } from '@memzero/db/postgres';
+import { PostgresAdministration, PostgresDatabase } from '@memzero/db/postgres';
 
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLocalApp } from './local.js';
@@ -84,7 +84,8 @@ async function serveTeam(config: Config, url: string, logger: Logger): Promise<n
     if (applied.length > 0) {
       logger.info({ migrations: applied }, `applied ${applied.length} database migrations`);
     }
-    const auth = createAuthService(database, config, await accessTokenConfig(config));
+    const auth = createAuthService(database, config, await accessTokenConfig(config), logger);
+    const stopPruning = pruneAuditLog(database, config.auditRetentionMs, logger);
     const app = createTeamApp({
       database,
       auth,
@@ -96,15 +97,49 @@ async function serveTeam(config: Config, url: string, logger: Logger): Promise<n
       ...(redis ? { redis } : {}),
     });
 
-    const running = await startServer(config, app, { logger });
-    await running.closed;
-    return 0;
+    try {
+      const running = await startServer(config, app, { logger });
+      await running.closed;
+      return 0;
+    } finally {
+      stopPruning();
+    }
   } finally {
     await database.close();
     if (redis?.isOpen) {
       redis.destroy();
     }
   }
+}
+
+/** How often old audit events are deleted. */
+const auditPruneIntervalMs = 60 * 60 * 1000;
+
+/**
+ * Delete audit events older than the retention period now and then every hour, until the
+ * returned function is called. A failed run is logged and tried again at the next hour.
+ */
+function pruneAuditLog(
+  database: PostgresDatabase,
+  retentionMs: number,
+  logger: Logger,
+): () => void {
+  const administration = new PostgresAdministration(database.pool);
+  const prune = async () => {
+    try {
+      const before = new Date(Date.now() - retentionMs).toISOString();
+      const deleted = await administration.pruneAudit(before);
+      if (deleted > 0) {
+        logger.info({ deleted, before }, `pruned ${deleted} audit events`);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'failed to prune the audit log; trying again in an hour');
+    }
+  };
+  void prune();
+  const timer = setInterval(() => void prune(), auditPruneIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function serveLocal(config: Config, databasePath: string, logger: Logger): Promise<number> {

@@ -14,12 +14,25 @@ import {
   type Principal,
 } from '@memzero/auth';
 import { apiKeyScopes, isoTimestampSchema, Mem0Error, notFound, parseInput } from '@memzero/core';
-import { PostgresAccountRepository, type PostgresDatabase } from '@memzero/db/postgres';
+import {
+  PostgresAccountRepository,
+  PostgresAdministration,
+  type PostgresDatabase,
+} from '@memzero/db/postgres';
 
 import { type AppOptions, createApp, type RouteKit } from './app.js';
 import type { Config } from './config.js';
 import { bearerToken, principalOf, requireScope } from './middleware/authenticate.js';
 import { jsonObject } from './middleware/json-body.js';
+import type { Logger } from './logging.js';
+import { originOf } from './origin.js';
+import {
+  adminRoutes,
+  auditRecorder,
+  documentAdminRoutes,
+  registrationSetting,
+  withDeletionAudit,
+} from './routes/admin.js';
 
 // The `iss` and `aud` claims of access tokens. Fixed names: a token of another service, even
 // one signed with the same secret, carries other claims and is rejected.
@@ -85,10 +98,14 @@ export function createAuthService(
   database: PostgresDatabase,
   config: Config,
   accessTokens: AccessTokenConfig,
+  logger?: Logger,
 ): AuthService {
+  const administration = new PostgresAdministration(database.pool);
   return new AuthService(new PostgresAccountRepository(database.pool), {
     accessTokens,
     registration: config.registration,
+    registrationOverride: () => registrationSetting(administration),
+    audit: auditRecorder(administration, logger),
     sessionLifetimeSeconds: config.refreshTokenTtlSeconds,
     refreshReuseGraceSeconds: config.refreshReuseGraceSeconds,
   });
@@ -100,14 +117,23 @@ export function createAuthService(
  */
 export function createTeamApp(options: TeamAppOptions): Express {
   const { database, auth, ...appOptions } = options;
+  const administration = new PostgresAdministration(database.pool);
+  const audit = auditRecorder(administration, appOptions.logger);
   return createApp({
     ...appOptions,
     authenticate: (token) => auth.authenticate(token),
     authenticateRequest: passportAuthentication(auth),
-    storeFor: (principal) => database.storeFor(principal.userId),
+    storeFor: (principal, origin) =>
+      withDeletionAudit(database.storeFor(principal.userId), principal.userId, origin, audit),
     ready: () => database.ready(),
-    extraRoutes: (router, kit) => accountRoutes(router, kit, auth),
-    document: documentAccountRoutes,
+    extraRoutes: (router, kit) => {
+      accountRoutes(router, kit, auth);
+      adminRoutes(router, kit, { auth, administration, audit });
+    },
+    document: (registry) => {
+      documentAccountRoutes(registry);
+      documentAdminRoutes(registry);
+    },
   });
 }
 
@@ -127,8 +153,8 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.limiters.credentials('register', emailOf),
     async (request, response) => {
       const input = parseInput(credentialsSchema, jsonObject(request.body));
-      await auth.register(input);
-      sendTokens(response, 201, await auth.login(input.email, input.password));
+      await auth.register(input, originOf(request));
+      sendTokens(response, 201, await auth.login(input.email, input.password, originOf(request)));
     },
   );
 
@@ -138,7 +164,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.limiters.credentials('login', emailOf),
     async (request, response) => {
       const input = parseInput(credentialsSchema, jsonObject(request.body));
-      sendTokens(response, 200, await auth.login(input.email, input.password));
+      sendTokens(response, 200, await auth.login(input.email, input.password, originOf(request)));
     },
   );
 
@@ -148,13 +174,13 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.limiters.credentials('refresh', refreshTokenOf),
     async (request, response) => {
       const { refreshToken } = parseInput(refreshSchema, jsonObject(request.body));
-      sendTokens(response, 200, await auth.refresh(refreshToken));
+      sendTokens(response, 200, await auth.refresh(refreshToken, originOf(request)));
     },
   );
 
   router.post('/v1/auth/logout', ...kit.jsonBody, kit.limitPerIp, async (request, response) => {
     const { refreshToken } = parseInput(refreshSchema, jsonObject(request.body));
-    await auth.logout(refreshToken);
+    await auth.logout(refreshToken, originOf(request));
     response.status(204).end();
   });
 
@@ -194,7 +220,11 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.jsonBody,
     async (request, response) => {
       const input = parseInput(newApiKeySchema, jsonObject(request.body));
-      const created = await auth.createApiKey(principalOf(response).userId, input);
+      const created = await auth.createApiKey(
+        principalOf(response).userId,
+        input,
+        originOf(request),
+      );
       response.status(201).json({ ...created.apiKey, key: created.key });
     },
   );
@@ -207,7 +237,11 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     requireScope('write'),
     requireSession,
     async (request, response) => {
-      await auth.revokeApiKey(principalOf(response).userId, String(request.params.id));
+      await auth.revokeApiKey(
+        principalOf(response).userId,
+        String(request.params.id),
+        originOf(request),
+      );
       response.status(204).end();
     },
   );

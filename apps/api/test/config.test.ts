@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       bodyLimitBytes: 1024 * 1024,
       shutdownTimeoutMs: 10_000,
+      auditRetentionMs: 365 * 86_400_000,
       localToken,
     });
   });
@@ -88,6 +89,7 @@ describe('loadConfig values', () => {
       MEM0_BODY_LIMIT: '256kb',
       MEM0_SHUTDOWN_TIMEOUT: '30s',
       MEM0_REFRESH_REUSE_GRACE: '0s',
+      MEM0_AUDIT_RETENTION: '90d',
     });
 
     expect(config).toMatchObject({
@@ -111,6 +113,7 @@ describe('loadConfig values', () => {
       logLevel: 'debug',
       bodyLimitBytes: 256 * 1024,
       shutdownTimeoutMs: 30_000,
+      auditRetentionMs: 90 * 86_400_000,
     });
   });
 

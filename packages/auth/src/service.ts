@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 import {
   type AccountRepository,
+  type AuditEntry,
+  type AuditOrigin,
+  type AuditRecorder,
   type ApiKeyRecord,
   type ApiKeyScope,
   apiKeyScopes,
@@ -47,6 +50,13 @@ export interface AuthServiceOptions {
    * of one client that refresh at the same moment need it; 0 (no grace) unless set.
    */
   refreshReuseGraceSeconds?: number;
+  /**
+   * The registration policy an administrator set at run time, read on every registration;
+   * when it resolves to undefined, `registration` applies.
+   */
+  registrationOverride?: () => Promise<RegistrationPolicy | undefined>;
+  /** Receives an entry for every login, failed login, logout, reused refresh token and key change. */
+  audit?: AuditRecorder;
   /** Clock, in milliseconds since the epoch. */
   now?: () => number;
 }
@@ -117,6 +127,9 @@ export class AuthService {
   private readonly accounts: AccountRepository;
   private readonly tokens: AccessTokens;
   private readonly registration: RegistrationPolicy;
+  private readonly registrationOverride:
+    (() => Promise<RegistrationPolicy | undefined>) | undefined;
+  private readonly audit: AuditRecorder | undefined;
   private readonly refreshReuseGraceMs: number;
   private readonly sessionLifetimeMs: number;
   private readonly now: () => number;
@@ -126,6 +139,8 @@ export class AuthService {
     this.now = options.now ?? Date.now;
     this.tokens = new AccessTokens(options.accessTokens, this.now);
     this.registration = options.registration ?? 'first-user';
+    this.registrationOverride = options.registrationOverride;
+    this.audit = options.audit;
     this.refreshReuseGraceMs = (options.refreshReuseGraceSeconds ?? 0) * 1000;
 
     const sessionLifetimeSeconds = options.sessionLifetimeSeconds ?? defaultSessionLifetimeSeconds;
@@ -141,22 +156,31 @@ export class AuthService {
     dummyPasswordHash().catch(() => undefined);
   }
 
+  /** The registration policy of the configuration, which an administrator's setting overrides. */
+  get registrationPolicy(): RegistrationPolicy {
+    return this.registration;
+  }
+
   /**
    * Create an account as the registration policy allows; the first account becomes the admin.
    * Rejects with `forbidden` when the policy does not allow it, `validation_failed` on a bad
    * email, name or password, and `conflict` when the email is taken.
    */
-  async register(input: { email: string; password: string; name?: string | null }): Promise<User> {
-    if (this.registration === 'closed') {
+  async register(
+    input: { email: string; password: string; name?: string | null },
+    origin?: AuditOrigin,
+  ): Promise<User> {
+    const policy = (await this.registrationOverride?.()) ?? this.registration;
+    if (policy === 'closed') {
       throw new Mem0Error(
         'forbidden',
-        'Registration is closed on this server (MEM0_REGISTRATION=closed). Ask its operator to open it, with MEM0_REGISTRATION=open, while you register.',
+        'Registration is closed on this server. Ask its administrator to open it (with "mem0 admin registration open", or MEM0_REGISTRATION=open) while you register.',
       );
     }
 
     // A cheap check before the input checks and the expensive hash, so that a rejected caller
     // learns the policy first; the repository checks again atomically.
-    if (this.registration === 'first-user' && (await this.accounts.countUsers()) > 0) {
+    if (policy === 'first-user' && (await this.accounts.countUsers()) > 0) {
       throw firstUserOnly();
     }
 
@@ -171,12 +195,20 @@ export class AuthService {
       createdAt: this.timestamp(),
     };
     const user =
-      this.registration === 'first-user'
+      policy === 'first-user'
         ? await this.accounts.createFirstUser(newUser)
         : await this.accounts.createUser(newUser);
     if (user === undefined) {
       throw firstUserOnly();
     }
+    await this.record({
+      origin,
+      action: 'auth.register',
+      actorId: user.id,
+      targetType: 'user',
+      targetId: user.id,
+      details: { email: user.email, admin: user.isAdmin },
+    });
     return withoutPasswordHash(user);
   }
 
@@ -184,16 +216,28 @@ export class AuthService {
    * Check an email and password and start a session. An unknown email costs the same scrypt
    * work as a wrong password, so response times do not tell which emails have accounts.
    */
-  async login(email: string, password: string): Promise<AuthTokens> {
+  async login(email: string, password: string, origin?: AuditOrigin): Promise<AuthTokens> {
     checkPasswordMaxLength(password);
 
     const user = await this.accounts.findUserByEmail(email.trim());
     const passwordHash = user?.passwordHash ?? (await dummyPasswordHash());
     const matches = await verifyPassword(password, passwordHash);
     if (!user || user.passwordHash === null || !matches) {
+      await this.record({
+        origin,
+        action: 'auth.login_failed',
+        actorId: user?.id,
+        details: { email: email.trim().toLowerCase(), reason: 'wrong email or password' },
+      });
       throw new Mem0Error('unauthenticated', 'The email or password is incorrect.');
     }
     if (user.disabledAt !== null) {
+      await this.record({
+        origin,
+        action: 'auth.login_failed',
+        actorId: user.id,
+        details: { email: user.email, reason: 'account disabled' },
+      });
       throw accountDisabled();
     }
 
@@ -205,6 +249,13 @@ export class AuthService {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.sessionLifetimeMs).toISOString(),
     });
+    await this.record({
+      origin,
+      action: 'auth.login',
+      actorId: user.id,
+      targetType: 'session',
+      targetId: session.id,
+    });
     return this.tokensFor(user, session.id, refreshToken);
   }
 
@@ -212,7 +263,7 @@ export class AuthService {
    * Exchange a refresh token for a new access token and the next refresh token. A token
    * presented a second time means that two parties hold it, so the whole session is revoked.
    */
-  async refresh(refreshToken: string): Promise<AuthTokens> {
+  async refresh(refreshToken: string, origin?: AuditOrigin): Promise<AuthTokens> {
     if (!hasSecretFormat(refreshToken, refreshTokenPrefix)) {
       throw invalidRefreshToken();
     }
@@ -239,6 +290,13 @@ export class AuthService {
         throw new Mem0Error('unauthenticated', 'This session has expired. Log in again.');
       case 'reused':
         await this.accounts.revokeSession(outcome.session.id, sessionRevokedReasons.reuse, now);
+        await this.record({
+          origin,
+          action: 'auth.refresh_reused',
+          actorId: outcome.session.userId,
+          targetType: 'session',
+          targetId: outcome.session.id,
+        });
         throw new Mem0Error(
           'unauthenticated',
           'This refresh token was already used, so someone else may hold a copy of it. The session has been revoked; log in again.',
@@ -263,7 +321,7 @@ export class AuthService {
    * End the session of a refresh token. The access tokens already issued for it stop working
    * too, because `authenticate` checks their session.
    */
-  async logout(refreshToken: string): Promise<void> {
+  async logout(refreshToken: string, origin?: AuditOrigin): Promise<void> {
     if (!hasSecretFormat(refreshToken, refreshTokenPrefix)) {
       throw invalidRefreshToken();
     }
@@ -276,6 +334,14 @@ export class AuthService {
       sessionRevokedReasons.logout,
       this.timestamp(),
     );
+    const session = await this.accounts.findSession(token.sessionId);
+    await this.record({
+      origin,
+      action: 'auth.logout',
+      actorId: session?.userId,
+      targetType: 'session',
+      targetId: token.sessionId,
+    });
   }
 
   /** Look up a user by id, without the password hash; undefined when there is none. */
@@ -285,7 +351,11 @@ export class AuthService {
   }
 
   /** Create an API key for a user. The returned `key` cannot be shown again. */
-  async createApiKey(userId: string, request: NewApiKeyRequest): Promise<CreatedApiKey> {
+  async createApiKey(
+    userId: string,
+    request: NewApiKeyRequest,
+    origin?: AuditOrigin,
+  ): Promise<CreatedApiKey> {
     const name = parseKeyName(request.name);
     const scope = parseScope(request.scope);
     const expiresAt = this.parseKeyExpiry(request.expiresAt);
@@ -300,6 +370,14 @@ export class AuthService {
       createdAt: this.timestamp(),
       expiresAt,
     });
+    await this.record({
+      origin,
+      action: 'api_key.create',
+      actorId: userId,
+      targetType: 'api_key',
+      targetId: record.id,
+      details: { name: record.name, scope: record.scope, prefix: record.prefix },
+    });
     return { key, apiKey: withoutKeyHash(record) };
   }
 
@@ -310,11 +388,19 @@ export class AuthService {
   }
 
   /** Revoke one of the user's API keys. Another user's key id is `not_found`, like an unknown one. */
-  async revokeApiKey(userId: string, keyId: string): Promise<ApiKey> {
+  async revokeApiKey(userId: string, keyId: string, origin?: AuditOrigin): Promise<ApiKey> {
     const record = await this.accounts.revokeApiKey(userId, keyId, this.timestamp());
     if (!record) {
       throw notFound(`No API key with id ${keyId}. List your keys to see their ids.`);
     }
+    await this.record({
+      origin,
+      action: 'api_key.revoke',
+      actorId: userId,
+      targetType: 'api_key',
+      targetId: keyId,
+      details: { name: record.name, prefix: record.prefix },
+    });
     return withoutKeyHash(record);
   }
 
@@ -420,6 +506,15 @@ export class AuthService {
       );
     }
     return new Date(time).toISOString();
+  }
+
+  /** Report an entry to the audit recorder; a recorder that fails never fails the action. */
+  private async record(entry: AuditEntry): Promise<void> {
+    try {
+      await this.audit?.(entry);
+    } catch {
+      // The recorder logs its own failures; the action it describes has already happened.
+    }
   }
 
   private timestamp(): string {

@@ -101,3 +101,13 @@ export type {
   SessionRecord,
   UserRecord,
 } from './accounts.js';
+export { auditActions } from './audit.js';
+export type {
+  AuditAction,
+  AuditEntry,
+  AuditEvent,
+  AuditOrigin,
+  AuditPage,
+  AuditQuery,
+  AuditRecorder,
+} from './audit.js';

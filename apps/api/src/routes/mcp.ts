@@ -1,11 +1,18 @@
 import { Router, type RequestHandler } from 'express';
 
-import { contextNameSchema, invalidArgument, Mem0Error, type MemoryStore } from '@memzero/core';
+import {
+  type AuditOrigin,
+  contextNameSchema,
+  invalidArgument,
+  Mem0Error,
+  type MemoryStore,
+} from '@memzero/core';
 import { createMcpServer } from '@memzero/mcp';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
 import type { Logger } from '../logging.js';
 import { principalOf } from '../middleware/authenticate.js';
+import { originOf } from '../origin.js';
 import type { Principal } from '../principal.js';
 
 export const mcpPath = '/mcp';
@@ -14,7 +21,7 @@ export interface McpRouteOptions {
   /** Authenticates the request and checks its rate limits, as for the memory routes. */
   guards: RequestHandler[];
   jsonBody: RequestHandler[];
-  storeFor(principal: Principal): MemoryStore | Promise<MemoryStore>;
+  storeFor(principal: Principal, origin: AuditOrigin): MemoryStore | Promise<MemoryStore>;
   logger: Logger;
 }
 
@@ -34,7 +41,7 @@ export function mcpRouter(options: McpRouteOptions): Router {
   router.post(mcpPath, ...options.guards, ...options.jsonBody, async (request, response) => {
     const defaultContext = defaultContextOf(request.query.context);
     const principal = principalOf(response);
-    const store = await options.storeFor(principal);
+    const store = await options.storeFor(principal, originOf(request));
     const server = createMcpServer(store, {
       defaultContext,
       readOnly: principal.scope !== 'write',

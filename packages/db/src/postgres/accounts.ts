@@ -35,7 +35,7 @@ const userCreationLockKey = 0x6d656d31;
 // PostgreSQL's SQLSTATE for a unique constraint violation.
 const uniqueViolation = '23505';
 
-const userColumns = `id, email, name, password_hash, is_admin, ${iso('disabled_at')} AS disabled_at,
+export const userColumns = `id, email, name, password_hash, is_admin, ${iso('disabled_at')} AS disabled_at,
   ${iso('created_at')} AS created_at`;
 const sessionColumns = `id, user_id, ${iso('created_at')} AS created_at,
   ${iso('expires_at')} AS expires_at, ${iso('revoked_at')} AS revoked_at, revoked_reason`;
@@ -45,7 +45,7 @@ const apiKeyColumns = `id, user_id, name, prefix, key_hash, scope, ${iso('create
   ${iso('expires_at')} AS expires_at, ${iso('last_used_at')} AS last_used_at,
   ${iso('revoked_at')} AS revoked_at`;
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string | null;
   name: string | null;
@@ -343,7 +343,7 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   return fields.code === uniqueViolation && fields.constraint === constraint;
 }
 
-function toUser(row: UserRow): UserRecord {
+export function toUser(row: UserRow): UserRecord {
   return {
     id: row.id,
     email: row.email,

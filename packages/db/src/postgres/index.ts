@@ -5,3 +5,4 @@ export type { PostgresStoreOptions } from './store.js';
 export { migratePostgres } from './migrate.js';
 export { postgresMigrations } from '../migrations/generated.js';
 export { PostgresAccountRepository } from './accounts.js';
+export { PostgresAdministration } from './administration.js';

@@ -1,0 +1,278 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { RequestHandler, Router } from 'express';
+import { z } from 'zod';
+
+import { type AuthService, type RegistrationPolicy, registrationPolicies } from '@memzero/auth';
+import {
+  type AuditEntry,
+  type AuditOrigin,
+  type AuditRecorder,
+  auditActions,
+  isoTimestampSchema,
+  Mem0Error,
+  type MemoryStore,
+  parseInput,
+  type UserRecord,
+} from '@memzero/core';
+import type { PostgresAdministration } from '@memzero/db/postgres';
+
+import type { RouteKit } from '../app.js';
+import type { Logger } from '../logging.js';
+import { principalOf, requireScope } from '../middleware/authenticate.js';
+import { jsonObject } from '../middleware/json-body.js';
+import { originOf } from '../origin.js';
+
+/** The name of the registration policy among the instance settings. */
+const registrationSettingName = 'registration';
+
+const pageLimitSchema = z.coerce.number().int().min(1).max(500).default(50);
+
+const userListQuerySchema = z.strictObject({
+  limit: pageLimitSchema,
+  cursor: z.string().min(1).optional(),
+});
+
+const auditQuerySchema = z.strictObject({
+  actor: z.string().trim().min(1).max(254).optional(),
+  action: z.enum(auditActions).optional(),
+  since: isoTimestampSchema.optional(),
+  until: isoTimestampSchema.optional(),
+  limit: pageLimitSchema,
+  cursor: z.string().min(1).optional(),
+});
+
+const registrationBodySchema = z.strictObject({ policy: z.enum(registrationPolicies) });
+
+export interface AdminDependencies {
+  auth: AuthService;
+  administration: PostgresAdministration;
+  audit: AuditRecorder;
+}
+
+/**
+ * Create the audit recorder of a team server: every entry goes to the audit log with the time
+ * it happened. A failure to write is logged and swallowed, so that an audit outage never turns
+ * a login or a deletion into an error after the fact.
+ */
+export function auditRecorder(
+  administration: PostgresAdministration,
+  logger: Logger | undefined,
+): AuditRecorder {
+  return async (entry: AuditEntry) => {
+    try {
+      await administration.recordAudit(entry, new Date().toISOString());
+    } catch (error) {
+      logger?.error(
+        { err: error, action: entry.action, actorId: entry.actorId },
+        'failed to write an audit event',
+      );
+    }
+  };
+}
+
+/** Return the registration policy an administrator set, or undefined to use the environment's. */
+export async function registrationSetting(
+  administration: PostgresAdministration,
+): Promise<RegistrationPolicy | undefined> {
+  const value = await administration.setting(registrationSettingName);
+  return (registrationPolicies as readonly string[]).includes(value ?? '')
+    ? (value as RegistrationPolicy)
+    : undefined;
+}
+
+/**
+ * Wrap a user's store so that every deletion, whatever route or tool asked for it, is recorded
+ * in the audit log.
+ */
+export function withDeletionAudit(
+  store: MemoryStore,
+  actorId: string,
+  origin: AuditOrigin,
+  audit: AuditRecorder,
+): MemoryStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'delete') {
+        return async (id: string) => {
+          const deleted = await target.delete(id);
+          await audit({
+            action: 'memory.delete',
+            actorId,
+            targetType: 'memory',
+            targetId: deleted.id,
+            details: { context: deleted.context },
+            origin,
+          });
+          return deleted;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+function publicUser(user: UserRecord) {
+  const { passwordHash: _hash, ...rest } = user;
+  return rest;
+}
+
+/**
+ * Routes of the instance administrator: users (list, disable, enable), the registration
+ * policy, and the audit log. Any other caller gets 403.
+ */
+export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependencies): void {
+  const { auth, administration, audit } = deps;
+
+  const requireAdmin: RequestHandler = async (_request, response, next) => {
+    const user = await auth.user(principalOf(response).userId);
+    if (user?.isAdmin !== true) {
+      throw new Mem0Error(
+        'forbidden',
+        "Only the server's administrators may use this route. The first account registered is one.",
+      );
+    }
+    next();
+  };
+  const guards = (scope: 'read' | 'write') => [
+    kit.limitFailedAuthentication,
+    kit.authenticate,
+    kit.limitPerPrincipal,
+    requireScope(scope),
+    requireAdmin,
+  ];
+
+  router.get('/v1/admin/users', ...guards('read'), async (request, response) => {
+    const query = parseInput(userListQuerySchema, request.query);
+    const page = await administration.listUsers(query.limit, query.cursor);
+    response.json({ items: page.items.map(publicUser), nextCursor: page.nextCursor });
+  });
+
+  const changeDisabled = (disable: boolean): RequestHandler => {
+    return async (request, response) => {
+      const actorId = principalOf(response).userId;
+      const userId = String(request.params.id);
+      if (disable && userId === actorId) {
+        throw new Mem0Error(
+          'conflict',
+          'You cannot disable your own account. Ask another administrator, if there is one.',
+        );
+      }
+      const user = await administration.setUserDisabled(
+        userId,
+        disable ? new Date().toISOString() : null,
+      );
+      await audit({
+        action: disable ? 'admin.user_disable' : 'admin.user_enable',
+        actorId,
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email },
+        origin: originOf(request),
+      });
+      response.json(publicUser(user));
+    };
+  };
+  router.post('/v1/admin/users/:id/disable', ...guards('write'), changeDisabled(true));
+  router.post('/v1/admin/users/:id/enable', ...guards('write'), changeDisabled(false));
+
+  router.get('/v1/admin/registration', ...guards('read'), async (_request, response) => {
+    const setting = await registrationSetting(administration);
+    response.json({
+      policy: setting ?? auth.registrationPolicy,
+      source: setting === undefined ? 'environment' : 'administrator',
+    });
+  });
+
+  router.put(
+    '/v1/admin/registration',
+    ...guards('write'),
+    ...kit.jsonBody,
+    async (request, response) => {
+      const { policy } = parseInput(registrationBodySchema, jsonObject(request.body));
+      const actorId = principalOf(response).userId;
+      const before = (await registrationSetting(administration)) ?? auth.registrationPolicy;
+      await administration.changeSetting(
+        registrationSettingName,
+        policy,
+        actorId,
+        new Date().toISOString(),
+      );
+      await audit({
+        action: 'admin.registration_change',
+        actorId,
+        targetType: 'setting',
+        targetId: registrationSettingName,
+        details: { from: before, to: policy },
+        origin: originOf(request),
+      });
+      response.json({ policy, source: 'administrator' });
+    },
+  );
+
+  router.get('/v1/admin/audit', ...guards('read'), async (request, response) => {
+    const query = parseInput(auditQuerySchema, request.query);
+    const actorId =
+      query.actor === undefined || !query.actor.includes('@')
+        ? query.actor
+        : ((await administration.userIdByEmail(query.actor)) ?? '(no such user)');
+    const page = await administration.listAudit({ ...query, actorId });
+    response.json(page);
+  });
+}
+
+/** Describe the administrator's routes in `/openapi.json`. */
+export function documentAdminRoutes(registry: OpenAPIRegistry): void {
+  const bearer = [{ bearerAuth: [] }];
+  const forbidden = { description: 'The caller is not an administrator (code forbidden).' };
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/users',
+    summary: 'List the accounts, in the order they registered',
+    security: bearer,
+    request: { query: userListQuerySchema },
+    responses: { 200: { description: 'A page of users' }, 403: forbidden },
+  });
+  for (const action of ['disable', 'enable'] as const) {
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/admin/users/{id}/${action}`,
+      summary:
+        action === 'disable'
+          ? 'Disable an account: its sessions and API keys stop working at once'
+          : 'Enable a disabled account again',
+      security: bearer,
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        200: { description: 'The user' },
+        403: forbidden,
+        404: { description: 'No such user' },
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/registration',
+    summary: 'Show who may register, and whether an administrator or the environment set it',
+    security: bearer,
+    responses: { 200: { description: 'The policy' }, 403: forbidden },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/admin/registration',
+    summary: 'Change who may register; it takes effect at once and outlasts restarts',
+    security: bearer,
+    request: { body: { content: { 'application/json': { schema: registrationBodySchema } } } },
+    responses: { 200: { description: 'The new policy' }, 403: forbidden },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/admin/audit',
+    summary: 'Read the audit log, newest first, filtered by actor, action and time',
+    security: bearer,
+    request: { query: auditQuerySchema },
+    responses: { 200: { description: 'A page of audit events' }, 403: forbidden },
+  });
+}
