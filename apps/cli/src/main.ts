@@ -357,6 +357,54 @@ function buildProgram(
       run(async (name: string) => (await import('./commands/profiles.js')).removeProfile(name, io)),
     );
 
+  const admin = program
+    .command('admin')
+    .description("manage a team server's accounts and registration (administrators only)");
+  admin
+    .command('users')
+    .description('list the accounts, oldest first, with their role and status')
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/admin.js')).listUsers(options, io)));
+  admin
+    .command('disable')
+    .description('disable an account: its sessions and API keys stop working at once')
+    .argument('<user>', 'the account, by email or id')
+    .action(
+      run(async (user: string) =>
+        (await import('./commands/admin.js')).setDisabled(user, true, io),
+      ),
+    );
+  admin
+    .command('enable')
+    .description('enable a disabled account again')
+    .argument('<user>', 'the account, by email or id')
+    .action(
+      run(async (user: string) =>
+        (await import('./commands/admin.js')).setDisabled(user, false, io),
+      ),
+    );
+  admin
+    .command('registration')
+    .description('show who may register, or change it: open, first-user or closed')
+    .argument('[policy]', 'the new policy; it applies at once and outlasts restarts')
+    .addOption(jsonOption())
+    .action(
+      run(async (policy: string | undefined, options) =>
+        (await import('./commands/admin.js')).registration(policy, options, io),
+      ),
+    );
+
+  program
+    .command('audit')
+    .description("show a team server's audit log, newest first (administrators only)")
+    .option('--actor <user>', 'only what this account did, by email or id')
+    .option('--action <action>', 'only this action, such as auth.login_failed or memory.delete')
+    .option('--since <when>', 'only events at or after this time: a date, or a duration such as 7d')
+    .option('--until <when>', 'only events before this time, in the same forms as --since')
+    .option('-n, --limit <n>', 'the most events to show (default 50)', parseLimit)
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/admin.js')).showAudit(options, io)));
+
   const mcp = program
     .command('mcp')
     .description('connect AI tools (Claude Desktop, Cursor, VS Code) to mem0 over MCP');

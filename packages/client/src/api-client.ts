@@ -1,4 +1,4 @@
-import { isMem0Error, Mem0Error } from '@memzero/core';
+import { type AuditEvent, isMem0Error, Mem0Error } from '@memzero/core';
 
 import { errorFromResponse, isTimeout, sessionEndedError, unreachableError } from './errors.js';
 import { backoffDelay, retryAfterDelay, sleep } from './retry.js';
@@ -10,10 +10,13 @@ import type {
   Credentials,
   Me,
   NewApiKeyInput,
+  Page,
+  RegistrationSetting,
   SessionTokens,
+  User,
 } from './types.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One request to the API, as `ApiClient.request` sends it. */
 export interface RequestSpec {
@@ -217,6 +220,66 @@ export class ApiClient {
     await this.requestJson<void>({
       method: 'DELETE',
       path: `/v1/api-keys/${encodeURIComponent(id)}`,
+      idempotent: true,
+    });
+  }
+
+  /** List the server's accounts, oldest first (administrators only). */
+  async listUsers(cursor?: string): Promise<Page<User>> {
+    const query = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
+    return this.requestJson<Page<User>>({
+      method: 'GET',
+      path: '/v1/admin/users',
+      query,
+      idempotent: true,
+    });
+  }
+
+  /** Disable or enable an account (administrators only) and return it. */
+  async setUserDisabled(userId: string, disabled: boolean): Promise<User> {
+    return this.requestJson<User>({
+      method: 'POST',
+      path: `/v1/admin/users/${encodeURIComponent(userId)}/${disabled ? 'disable' : 'enable'}`,
+      idempotent: true,
+    });
+  }
+
+  async registration(): Promise<RegistrationSetting> {
+    return this.requestJson<RegistrationSetting>({
+      method: 'GET',
+      path: '/v1/admin/registration',
+      idempotent: true,
+    });
+  }
+
+  async setRegistration(policy: RegistrationSetting['policy']): Promise<RegistrationSetting> {
+    return this.requestJson<RegistrationSetting>({
+      method: 'PUT',
+      path: '/v1/admin/registration',
+      body: { policy },
+      idempotent: true,
+    });
+  }
+
+  /** Read a page of the audit log, newest first (administrators only). */
+  async audit(query: {
+    actor?: string;
+    action?: string;
+    since?: string;
+    until?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<Page<AuditEvent>> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) {
+        params.set(name, String(value));
+      }
+    }
+    return this.requestJson<Page<AuditEvent>>({
+      method: 'GET',
+      path: '/v1/admin/audit',
+      query: params,
       idempotent: true,
     });
   }

@@ -15,6 +15,8 @@ export type {
   Credentials,
   Me,
   NewApiKeyInput,
+  Page,
+  RegistrationSetting,
   SessionTokens,
   User,
 } from './types.js';

@@ -65,3 +65,15 @@ export interface NewApiKeyInput {
   /** ISO 8601 time after which the key stops working; never when absent. */
   expiresAt?: string;
 }
+
+/** Who may register on a server, and whether an administrator or the environment set it. */
+export interface RegistrationSetting {
+  policy: 'open' | 'first-user' | 'closed';
+  source: 'administrator' | 'environment';
+}
+
+/** One page of a list that the server pages with cursors. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,193 @@
+import type { ApiClient, User } from '@memzero/client';
+import {
+  auditActions,
+  type AuditEvent,
+  invalidArgument,
+  notFound,
+  parseTimeInput,
+} from '@memzero/core';
+
+import { printable, shortTime } from '../format.js';
+import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
+import { connectToServer } from '../remote.js';
+
+const registrationPolicies = ['open', 'first-user', 'closed'] as const;
+
+/** Lay out rows as columns two spaces apart, with a header. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => [...row[column]!].length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
+  // Cells hold text that other people typed, such as the email of a failed login.
+  return [line(header), ...rows.map((row) => line(row.map(printable)))];
+}
+
+async function allUsers(client: ApiClient): Promise<User[]> {
+  const users: User[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listUsers(cursor);
+    users.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return users;
+}
+
+/** Find a user by id or email among the server's accounts. */
+async function findUser(client: ApiClient, who: string): Promise<User> {
+  const wanted = who.trim().toLowerCase();
+  const users = await allUsers(client);
+  const user = users.find(
+    (candidate) => candidate.id.toLowerCase() === wanted || candidate.email === wanted,
+  );
+  if (user === undefined) {
+    throw notFound(`No account has the id or email "${who}". "mem0 admin users" lists them.`);
+  }
+  return user;
+}
+
+/** List the accounts of the selected server (administrators only). */
+export async function listUsers(options: { json?: boolean }, io: CommandIO): Promise<number> {
+  const { client } = await connectToServer(io.env);
+  const users = await allUsers(client);
+  if (options.json) {
+    writeJson(io.stdout, users);
+    return 0;
+  }
+
+  const colors = colorsFor(io.stdout, io.env);
+  const rows = users.map((user) => [
+    user.id,
+    user.email ?? '',
+    user.name ?? '',
+    user.isAdmin ? 'admin' : 'member',
+    shortTime(user.createdAt),
+    user.disabledAt ? `disabled ${shortTime(user.disabledAt)}` : 'active',
+  ]);
+  const [header, ...lines] = table(['ID', 'EMAIL', 'NAME', 'ROLE', 'REGISTERED', 'STATUS'], rows);
+  writeLine(io.stdout, colors.dim(header!));
+  for (const line of lines) {
+    writeLine(io.stdout, line);
+  }
+  return 0;
+}
+
+/** Disable or enable an account, named by id or email (administrators only). */
+export async function setDisabled(who: string, disable: boolean, io: CommandIO): Promise<number> {
+  const { client, server } = await connectToServer(io.env);
+  const user = await findUser(client, who);
+  const changed = await client.setUserDisabled(user.id, disable);
+  writeLine(
+    io.stdout,
+    disable
+      ? `Disabled ${changed.email ?? changed.id} on ${server}: their sessions and API keys stop working now.`
+      : `Enabled ${changed.email ?? changed.id} on ${server}: their sessions and API keys work again.`,
+  );
+  return 0;
+}
+
+/** Show who may register, or with a policy, change it (administrators only). */
+export async function registration(
+  policy: string | undefined,
+  options: { json?: boolean },
+  io: CommandIO,
+): Promise<number> {
+  const { client, server } = await connectToServer(io.env);
+  let setting;
+  if (policy === undefined) {
+    setting = await client.registration();
+  } else {
+    const wanted = policy.trim().toLowerCase();
+    if (!(registrationPolicies as readonly string[]).includes(wanted)) {
+      throw invalidArgument(
+        `Unknown registration policy "${policy}". Choose one of: ${registrationPolicies.join(', ')}.`,
+      );
+    }
+    setting = await client.setRegistration(wanted as (typeof registrationPolicies)[number]);
+  }
+
+  if (options.json) {
+    writeJson(io.stdout, setting);
+    return 0;
+  }
+  const meaning = {
+    open: 'anyone may register',
+    'first-user': 'only the first account could register',
+    closed: 'nobody may register',
+  }[setting.policy];
+  const source =
+    setting.source === 'administrator' ? 'set by an administrator' : 'from MEM0_REGISTRATION';
+  writeLine(io.stdout, `Registration on ${server}: ${setting.policy} (${meaning}; ${source}).`);
+  return 0;
+}
+
+export interface AuditOptions {
+  actor?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  json?: boolean;
+}
+
+/** Print the audit log of the selected server, newest first (administrators only). */
+export async function showAudit(options: AuditOptions, io: CommandIO): Promise<number> {
+  if (
+    options.action !== undefined &&
+    !(auditActions as readonly string[]).includes(options.action)
+  ) {
+    throw invalidArgument(
+      `Unknown audit action "${options.action}". Choose one of: ${auditActions.join(', ')}.`,
+    );
+  }
+  const since = options.since === undefined ? undefined : parseTimeInput(options.since, '--since');
+  const until = options.until === undefined ? undefined : parseTimeInput(options.until, '--until');
+  const limit = options.limit ?? 50;
+
+  const { client, server } = await connectToServer(io.env);
+  const events: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.audit({
+      actor: options.actor,
+      action: options.action,
+      since,
+      until,
+      limit: Math.min(limit - events.length, 500),
+      cursor,
+    });
+    events.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined && events.length < limit);
+
+  if (options.json) {
+    writeJson(io.stdout, events);
+    return 0;
+  }
+  if (events.length === 0) {
+    writeLine(io.stdout, `No audit events on ${server} match.`);
+    return 0;
+  }
+
+  const users = new Map((await allUsers(client)).map((user) => [user.id, user.email ?? user.id]));
+  const colors = colorsFor(io.stdout, io.env);
+  const rows = events.map((event) => [
+    shortTime(event.occurredAt),
+    event.action,
+    event.actorId === null ? '-' : (users.get(event.actorId) ?? event.actorId),
+    event.targetType === null ? '-' : `${event.targetType} ${event.targetId ?? ''}`.trim(),
+    event.ip ?? '-',
+    Object.keys(event.details).length === 0 ? '' : JSON.stringify(event.details),
+  ]);
+  const [header, ...lines] = table(['TIME', 'ACTION', 'ACTOR', 'TARGET', 'IP', 'DETAILS'], rows);
+  writeLine(io.stdout, colors.dim(header!));
+  for (const line of lines) {
+    writeLine(io.stdout, line);
+  }
+  return 0;
+}
