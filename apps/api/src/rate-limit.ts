@@ -106,7 +106,11 @@ export class RateLimiterFactory {
    * It runs after the body is parsed, and a request without an account counts only per IP.
    * Accounts are hashed before they become keys, so Redis never stores an email address.
    */
-  credentials(name: string, accountOf: (request: Request) => string | undefined): RequestHandler[] {
+  credentials(
+    name: string,
+    accountOf: (request: Request) => string | undefined,
+    options: { failuresOnly?: boolean } = {},
+  ): RequestHandler[] {
     const { windowMs, perIp, perAccount } = this.settings.credentials;
     const byIp = this.create({
       name: `${name}-ip`,
@@ -119,6 +123,10 @@ export class RateLimiterFactory {
       windowMs,
       limit: perAccount,
       keyGenerator: (request) => `account:${hashAccount(accountOf(request) ?? '')}`,
+      // With failuresOnly, the owner's own successful logins never use up the budget.
+      ...(options.failuresOnly
+        ? { countOnly: (response: Response) => response.statusCode >= 400 }
+        : {}),
       passOnStoreError: false,
     });
 

@@ -161,7 +161,7 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
   router.post(
     '/v1/auth/login',
     ...kit.jsonBody,
-    ...kit.limiters.credentials('login', emailOf),
+    ...kit.limiters.credentials('login', emailOf, { failuresOnly: true }),
     async (request, response) => {
       const input = parseInput(credentialsSchema, jsonObject(request.body));
       sendTokens(response, 200, await auth.login(input.email, input.password, originOf(request)));

@@ -92,6 +92,14 @@ describe('rate limits on register, login and refresh', () => {
       expectLimited(await login(base, 'target@example.com', testPassword, '203.0.113.10'));
     });
 
+    it('does not count successful logins against the account', async () => {
+      // Four successes, one more than the account's budget of three failures.
+      for (const forwardedFor of ['203.0.113.20', '203.0.113.21', '203.0.113.22', '203.0.113.23']) {
+        const response = await login(base, 'bystander@example.com', testPassword, forwardedFor);
+        expect(response.status).toBe(200);
+      }
+    });
+
     it('leaves other accounts on the same addresses alone', async () => {
       const response = await login(base, 'bystander@example.com', testPassword, '203.0.113.1');
 
