@@ -7,6 +7,7 @@ import { createLocalApp } from './local.js';
 import { createLogger, type Logger } from './logging.js';
 import { connectRedis, type RedisClient } from './redis.js';
 import { startServer } from './server.js';
+import { registrationSetting } from './routes/admin.js';
 import { accessTokenConfig, createAuthService, createTeamApp } from './team.js';
 
 /** Write a start-up failure for the operator; it happens before there is a logger to use. */
@@ -86,6 +87,13 @@ async function serveTeam(config: Config, url: string, logger: Logger): Promise<n
     }
     const auth = createAuthService(database, config, await accessTokenConfig(config), logger);
     const stopPruning = pruneAuditLog(database, config.auditRetentionMs, logger);
+    const stored = await registrationSetting(new PostgresAdministration(database.pool));
+    if (stored !== undefined && stored !== config.registration) {
+      logger.warn(
+        { stored, environment: config.registration },
+        `registration is "${stored}", as an administrator set it; MEM0_REGISTRATION=${config.registration} has no effect until "mem0 admin registration reset"`,
+      );
+    }
     const app = createTeamApp({
       database,
       auth,

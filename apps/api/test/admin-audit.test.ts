@@ -144,6 +144,68 @@ describe('instance administration', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('keeps a session that refreshed while disabled', async () => {
+    const login = await request(server.url)
+      .post('/v1/auth/login')
+      .send({ email: 'ben@example.com', password: testPassword });
+    const session = login.body as { refreshToken: string };
+    secrets.push(session.refreshToken);
+    const disable = () =>
+      request(server.url)
+        .post(`/v1/admin/users/${ben.user.id.toLowerCase()}/disable`)
+        .set(bearerHeader(admin.accessToken));
+
+    const first = await disable();
+    const again = await disable();
+    expect((again.body as { disabledAt: string }).disabledAt).toBe(
+      (first.body as { disabledAt: string }).disabledAt,
+    );
+    const refused = await request(server.url)
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: session.refreshToken });
+    expect((refused.body as { detail: string }).detail).toContain('disabled');
+
+    await request(server.url)
+      .post(`/v1/admin/users/${ben.user.id}/enable`)
+      .set(bearerHeader(admin.accessToken))
+      .expect(200);
+    const refreshed = await request(server.url)
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: session.refreshToken });
+    expect(refreshed.status).toBe(200);
+    secrets.push((refreshed.body as { refreshToken: string }).refreshToken);
+  });
+
+  it('never leaves the server without an active admin', async () => {
+    // Only SQL makes a second admin today; two admins then disable each other at once.
+    await server.database.pool.query('UPDATE users SET is_admin = true WHERE id = $1', [
+      ben.user.id,
+    ]);
+    const benLogin = await request(server.url)
+      .post('/v1/auth/login')
+      .send({ email: 'ben@example.com', password: testPassword });
+    const benToken = (benLogin.body as { accessToken: string }).accessToken;
+    secrets.push(benToken, (benLogin.body as { refreshToken: string }).refreshToken);
+
+    const [one, two] = await Promise.all([
+      request(server.url)
+        .post(`/v1/admin/users/${ben.user.id}/disable`)
+        .set(bearerHeader(admin.accessToken)),
+      request(server.url)
+        .post(`/v1/admin/users/${admin.user.id}/disable`)
+        .set(bearerHeader(benToken)),
+    ]);
+    const { rows } = await server.database.pool.query<{ active: number }>(
+      'SELECT count(*)::int AS active FROM users WHERE is_admin AND disabled_at IS NULL',
+    );
+    expect(rows[0]!.active).toBe(1);
+    expect([one.status, two.status].sort()).toEqual([200, expect.any(Number) as number]);
+
+    await server.database.pool.query('UPDATE users SET is_admin = (id = $1), disabled_at = NULL', [
+      admin.user.id,
+    ]);
+  });
+
   it('changes the registration policy at run time, for every instance', async () => {
     const before = await request(server.url)
       .get('/v1/admin/registration')
@@ -163,7 +225,9 @@ describe('instance administration', () => {
         .post('/v1/auth/register')
         .send({ email: 'cy@example.com', password: testPassword });
       expect(refused.status).toBe(403);
-      expect((refused.body as { detail: string }).detail).toContain('mem0 admin registration open');
+      expect((refused.body as { detail: string }).detail).toContain(
+        '(set by an administrator). Ask an administrator to open it',
+      );
     } finally {
       await second.close();
     }
@@ -180,6 +244,11 @@ describe('instance administration', () => {
       .send({ policy: 'open' });
     const cy = await registerUser(server.url, 'cy@example.com');
     secrets.push(cy.accessToken, cy.refreshToken);
+
+    const reset = await request(server.url)
+      .delete('/v1/admin/registration')
+      .set(bearerHeader(admin.accessToken));
+    expect(reset.body).toEqual({ policy: 'open', source: 'environment' });
   });
 });
 
@@ -248,6 +317,7 @@ describe('audit log', () => {
       ben.user.id,
     );
     const failure = find('auth.login_failed', (event) => event.userAgent === 'curl/8.0');
+    expect([failure.actorId, failure.targetId]).toEqual([null, admin.user.id]);
     expect(failure.details).toEqual({
       email: 'admin@example.com',
       reason: 'wrong email or password',
@@ -256,7 +326,8 @@ describe('audit log', () => {
     expect(find('auth.login', (event) => event.actorId === admin.user.id).targetType).toBe(
       'session',
     );
-    expect(find('auth.refresh_reused').actorId).toBe(admin.user.id);
+    const reuse = find('auth.refresh_reused');
+    expect([reuse.actorId, reuse.details.userId]).toEqual([null, admin.user.id]);
     expect(find('auth.logout').actorId).toBe(ben.user.id);
     expect(find('api_key.create', (event) => event.targetId === created.id).details).toMatchObject({
       name: 'ci',
@@ -266,7 +337,7 @@ describe('audit log', () => {
       admin.user.id,
     );
     expect(find('memory.delete').targetId).toBe(memoryId);
-    const disable = find('admin.user_disable');
+    const disable = find('admin.user_disable', (event) => event.userAgent === 'admin-console/1.0');
     expect([disable.actorId, disable.targetId, disable.userAgent]).toEqual([
       admin.user.id,
       ben.user.id,
@@ -334,11 +405,28 @@ describe('audit log', () => {
     } while (cursor !== undefined);
     expect(seen).toEqual(everything.map((event) => event.id));
 
+    const lowerCaseId = await auditEvents({ actor: ben.user.id.toLowerCase() });
+    expect(lowerCaseId.map((event) => event.id)).toEqual(byEmail.map((event) => event.id));
+
+    for (const [query, status] of [
+      [{ actor: 'nobody@example.com' }, 404],
+      [{ since: '2026-12-02T00:00:00Z', until: '2026-12-01T00:00:00Z' }, 400],
+      [{ limit: 'abc' }, 400],
+      [{ limit: '100000' }, 400],
+      ['limit=1&limit=2', 400],
+    ] as const) {
+      const response = await request(server.url)
+        .get('/v1/admin/audit')
+        .query(query)
+        .set(bearerHeader(admin.accessToken));
+      expect([JSON.stringify(query), response.status]).toEqual([JSON.stringify(query), status]);
+    }
+
     const badAction = await request(server.url)
       .get('/v1/admin/audit')
       .query({ action: 'drop_tables' })
       .set(bearerHeader(admin.accessToken));
-    expect(badAction.status).toBe(422);
+    expect(badAction.status).toBe(400);
     const badCursor = await request(server.url)
       .get('/v1/admin/audit')
       .query({ cursor: 'not-a-cursor' })

@@ -386,7 +386,10 @@ function buildProgram(
   admin
     .command('registration')
     .description('show who may register, or change it: open, first-user or closed')
-    .argument('[policy]', 'the new policy; it applies at once and outlasts restarts')
+    .argument(
+      '[policy]',
+      'the new policy, which applies at once and outlasts restarts; reset follows MEM0_REGISTRATION again',
+    )
     .addOption(jsonOption())
     .action(
       run(async (policy: string | undefined, options) =>

@@ -87,6 +87,9 @@ describe('mem0 admin and mem0 audit', () => {
     });
     expect(response.status).toBe(403);
 
+    const reset = await runCli(['admin', 'registration', 'reset'], { home: adminHome });
+    expect(reset.stdout).toContain('open (anyone may register; from MEM0_REGISTRATION)');
+
     const invalid = await runCli(['admin', 'registration', 'everyone'], { home: adminHome });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('Choose one of: open, first-user, closed');
@@ -108,6 +111,10 @@ describe('mem0 admin and mem0 audit', () => {
     expect(text.stdout).toMatch(/auth\.register\s+ben@example\.com/);
     expect(text.stdout).not.toContain('admin@example.com');
     expect(text.stdout).not.toContain(benKey);
+
+    const one = await runCli(['audit', '-n', '1'], { home: adminHome });
+    expect(one.stdout.trim().split('\n')).toHaveLength(2);
+    expect(one.stderr).toContain('Showing the newest 1 matching events; there are more.');
 
     const badAction = await runCli(['audit', '--action', 'everything'], { home: adminHome });
     expect(badAction.code).toBe(2);

@@ -170,18 +170,17 @@ export class AuthService {
     input: { email: string; password: string; name?: string | null },
     origin?: AuditOrigin,
   ): Promise<User> {
-    const policy = (await this.registrationOverride?.()) ?? this.registration;
+    const override = await this.registrationOverride?.();
+    const policy = override ?? this.registration;
+    const setBy = override === undefined ? 'environment' : 'administrator';
     if (policy === 'closed') {
-      throw new Mem0Error(
-        'forbidden',
-        'Registration is closed on this server. Ask its administrator to open it (with "mem0 admin registration open", or MEM0_REGISTRATION=open) while you register.',
-      );
+      throw registrationClosed(setBy);
     }
 
     // A cheap check before the input checks and the expensive hash, so that a rejected caller
     // learns the policy first; the repository checks again atomically.
     if (policy === 'first-user' && (await this.accounts.countUsers()) > 0) {
-      throw firstUserOnly();
+      throw firstUserOnly(setBy);
     }
 
     const email = parseEmail(input.email);
@@ -199,7 +198,7 @@ export class AuthService {
         ? await this.accounts.createFirstUser(newUser)
         : await this.accounts.createUser(newUser);
     if (user === undefined) {
-      throw firstUserOnly();
+      throw firstUserOnly(setBy);
     }
     await this.record({
       origin,
@@ -226,7 +225,7 @@ export class AuthService {
       await this.record({
         origin,
         action: 'auth.login_failed',
-        actorId: user?.id,
+        ...(user ? { targetType: 'user' as const, targetId: user.id } : {}),
         details: { email: email.trim().toLowerCase(), reason: 'wrong email or password' },
       });
       throw new Mem0Error('unauthenticated', 'The email or password is incorrect.');
@@ -235,7 +234,8 @@ export class AuthService {
       await this.record({
         origin,
         action: 'auth.login_failed',
-        actorId: user.id,
+        targetType: 'user',
+        targetId: user.id,
         details: { email: user.email, reason: 'account disabled' },
       });
       throw accountDisabled();
@@ -268,6 +268,15 @@ export class AuthService {
       throw invalidRefreshToken();
     }
 
+    // A disabled account's token is refused before rotation uses it up, so the session works
+    // again, with the same token, once an administrator enables the account.
+    const presented = await this.accounts.findRefreshToken(hashSecret(refreshToken));
+    const session = presented && (await this.accounts.findSession(presented.sessionId));
+    const owner = session && (await this.accounts.findUserById(session.userId));
+    if (owner && owner.disabledAt !== null) {
+      throw accountDisabled();
+    }
+
     const next = generateRefreshToken();
     const now = this.timestamp();
     const grace = this.refreshReuseGraceMs;
@@ -290,12 +299,13 @@ export class AuthService {
         throw new Mem0Error('unauthenticated', 'This session has expired. Log in again.');
       case 'reused':
         await this.accounts.revokeSession(outcome.session.id, sessionRevokedReasons.reuse, now);
+        // Whoever presented the token may not be its owner, so the event names no actor.
         await this.record({
           origin,
           action: 'auth.refresh_reused',
-          actorId: outcome.session.userId,
           targetType: 'session',
           targetId: outcome.session.id,
+          details: { userId: outcome.session.userId },
         });
         throw new Mem0Error(
           'unauthenticated',
@@ -306,12 +316,16 @@ export class AuthService {
     }
 
     const user = await this.accounts.findUserById(outcome.session.userId);
-    if (!user || user.disabledAt !== null) {
+    if (!user) {
       await this.accounts.revokeSession(
         outcome.session.id,
         sessionRevokedReasons.userDisabled,
         now,
       );
+      throw accountDisabled();
+    }
+    if (user.disabledAt !== null) {
+      // The session stays, so that it works again once an administrator enables the account.
       throw accountDisabled();
     }
     return this.tokensFor(user, outcome.session.id, next);
@@ -399,7 +413,7 @@ export class AuthService {
       actorId: userId,
       targetType: 'api_key',
       targetId: keyId,
-      details: { name: record.name, prefix: record.prefix },
+      details: { name: record.name, scope: record.scope, prefix: record.prefix },
     });
     return withoutKeyHash(record);
   }
@@ -583,10 +597,24 @@ function parseScope(value: string): ApiKeyScope {
   return value as ApiKeyScope;
 }
 
-function firstUserOnly(): Mem0Error {
+/** How to open registration, for the policy's source. */
+function howToOpen(setBy: 'environment' | 'administrator', current: string): string {
+  return setBy === 'environment'
+    ? `(MEM0_REGISTRATION=${current}). Ask its administrator to open it while you register, with "mem0 admin registration open" or MEM0_REGISTRATION=open.`
+    : `(set by an administrator). Ask an administrator to open it while you register, with "mem0 admin registration open".`;
+}
+
+function registrationClosed(setBy: 'environment' | 'administrator'): Mem0Error {
   return new Mem0Error(
     'forbidden',
-    'Registration is closed: this server lets only its first account register (MEM0_REGISTRATION=first-user), and that account exists. Ask its operator to set MEM0_REGISTRATION=open while you register.',
+    `Registration is closed on this server ${howToOpen(setBy, 'closed')}`,
+  );
+}
+
+function firstUserOnly(setBy: 'environment' | 'administrator'): Mem0Error {
+  return new Mem0Error(
+    'forbidden',
+    `Registration is closed: this server lets only its first account register, and that account exists ${howToOpen(setBy, 'first-user')}`,
   );
 }
 

@@ -24,6 +24,7 @@ export interface TestDatabase {
   /** Delete every registered user, and with them their sessions, keys and contexts. */
   reset(): Promise<void>;
   disableUser(userId: string): Promise<void>;
+  enableUser(userId: string): Promise<void>;
   contextNames(userId: string): Promise<string[]>;
   sessionRevokedReason(sessionId: string): Promise<string | null>;
   /** Every row of the account tables as JSON, to search for secrets stored in clear. */
@@ -48,6 +49,9 @@ export async function openPostgres(): Promise<TestDatabase> {
     },
     async disableUser(userId) {
       await pool.query('UPDATE users SET disabled_at = now() WHERE id = $1', [userId]);
+    },
+    async enableUser(userId) {
+      await pool.query('UPDATE users SET disabled_at = NULL WHERE id = $1', [userId]);
     },
     async contextNames(userId) {
       const { rows } = await pool.query<{ name: string }>(
@@ -91,6 +95,9 @@ export async function openSqlite(): Promise<TestDatabase> {
     accounts: new SqliteAccountRepository(db),
     async reset() {
       db.prepare('DELETE FROM users WHERE password_hash IS NOT NULL').run();
+    },
+    async enableUser(userId) {
+      db.prepare('UPDATE users SET disabled_at = NULL WHERE id = ?').run(userId);
     },
     async disableUser(userId) {
       db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?').run(

@@ -355,7 +355,7 @@ describe.each(backends)('AuthService on %s', (_name, open) => {
       await expect(service().refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
     });
 
-    it('rejects the token of a disabled user and ends the session', async () => {
+    it('rejects the token of a disabled user and keeps the session', async () => {
       const auth = service();
       const { user, tokens } = await registerAndLogin(auth);
       const { sessionId } = await auth.authenticate(tokens.accessToken);
@@ -363,9 +363,13 @@ describe.each(backends)('AuthService on %s', (_name, open) => {
 
       await expect(auth.refresh(tokens.refreshToken)).rejects.toMatchObject({
         code: 'unauthenticated',
+        message: expect.stringContaining('disabled') as unknown,
       });
+      expect(await database.sessionRevokedReason(sessionId!)).toBeNull();
 
-      expect(await database.sessionRevokedReason(sessionId!)).toBe('user_disabled');
+      await database.enableUser(user.id);
+      const next = await auth.refresh(tokens.refreshToken);
+      expect((await auth.authenticate(next.accessToken)).sessionId).toBe(sessionId);
     });
   });
 

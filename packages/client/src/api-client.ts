@@ -261,6 +261,15 @@ export class ApiClient {
     });
   }
 
+  /** Drop the administrator's registration policy, so that the server's environment applies. */
+  async resetRegistration(): Promise<RegistrationSetting> {
+    return this.requestJson<RegistrationSetting>({
+      method: 'DELETE',
+      path: '/v1/admin/registration',
+      idempotent: true,
+    });
+  }
+
   /** Read a page of the audit log, newest first (administrators only). */
   async audit(query: {
     actor?: string;

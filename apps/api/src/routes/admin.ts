@@ -8,11 +8,14 @@ import {
   type AuditOrigin,
   type AuditRecorder,
   auditActions,
+  invalidArgument,
   isoTimestampSchema,
   Mem0Error,
+  notFound,
   type MemoryStore,
   parseInput,
   type UserRecord,
+  validationError,
 } from '@memzero/core';
 import type { PostgresAdministration } from '@memzero/db/postgres';
 
@@ -25,7 +28,13 @@ import { originOf } from '../origin.js';
 /** The name of the registration policy among the instance settings. */
 const registrationSettingName = 'registration';
 
-const pageLimitSchema = z.coerce.number().int().min(1).max(500).default(50);
+const limitMessage = 'must be a whole number from 1 to 500';
+const pageLimitSchema = z.coerce
+  .number({ invalid_type_error: limitMessage })
+  .int(limitMessage)
+  .min(1, limitMessage)
+  .max(500, limitMessage)
+  .default(50);
 
 const userListQuerySchema = z.strictObject({
   limit: pageLimitSchema,
@@ -40,6 +49,29 @@ const auditQuerySchema = z.strictObject({
   limit: pageLimitSchema,
   cursor: z.string().min(1).optional(),
 });
+
+/**
+ * Parse a query string: a parameter given twice, an unknown one or an invalid value is a
+ * malformed request (400), as on the memory routes.
+ */
+function parseQuery<T extends z.ZodTypeAny>(
+  schema: T,
+  query: Record<string, unknown>,
+): z.output<T> {
+  for (const [name, value] of Object.entries(query)) {
+    if (Array.isArray(value)) {
+      throw invalidArgument(`The query parameter ${name} must be given once.`);
+    }
+  }
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    throw invalidArgument(validationError(parsed.error).message);
+  }
+  return parsed.data as z.output<T>;
+}
+
+// ULIDs are upper case; an id typed in lower case names the same user.
+const ulidPattern = /^[0-9a-hjkmnp-tv-z]{26}$/i;
 
 const registrationBodySchema = z.strictObject({ policy: z.enum(registrationPolicies) });
 
@@ -63,7 +95,14 @@ export function auditRecorder(
       await administration.recordAudit(entry, new Date().toISOString());
     } catch (error) {
       logger?.error(
-        { err: error, action: entry.action, actorId: entry.actorId },
+        {
+          err: error,
+          action: entry.action,
+          actorId: entry.actorId,
+          targetType: entry.targetType,
+          targetId: entry.targetId,
+          details: entry.details,
+        },
         'failed to write an audit event',
       );
     }
@@ -145,7 +184,7 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
   ];
 
   router.get('/v1/admin/users', ...guards('read'), async (request, response) => {
-    const query = parseInput(userListQuerySchema, request.query);
+    const query = parseQuery(userListQuerySchema, request.query);
     const page = await administration.listUsers(query.limit, query.cursor);
     response.json({ items: page.items.map(publicUser), nextCursor: page.nextCursor });
   });
@@ -154,16 +193,20 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
     return async (request, response) => {
       const actorId = principalOf(response).userId;
       const userId = String(request.params.id);
-      if (disable && userId === actorId) {
+      if (disable && userId.toUpperCase() === actorId) {
         throw new Mem0Error(
           'conflict',
           'You cannot disable your own account. Ask another administrator, if there is one.',
         );
       }
-      const user = await administration.setUserDisabled(
-        userId,
+      const { user, changed } = await administration.setUserDisabled(
+        userId.toUpperCase(),
         disable ? new Date().toISOString() : null,
       );
+      if (!changed) {
+        response.json(publicUser(user));
+        return;
+      }
       await audit({
         action: disable ? 'admin.user_disable' : 'admin.user_enable',
         actorId,
@@ -177,6 +220,22 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
   };
   router.post('/v1/admin/users/:id/disable', ...guards('write'), changeDisabled(true));
   router.post('/v1/admin/users/:id/enable', ...guards('write'), changeDisabled(false));
+
+  router.delete('/v1/admin/registration', ...guards('write'), async (request, response) => {
+    const before = await registrationSetting(administration);
+    await administration.removeSetting(registrationSettingName);
+    if (before !== undefined) {
+      await audit({
+        action: 'admin.registration_change',
+        actorId: principalOf(response).userId,
+        targetType: 'setting',
+        targetId: registrationSettingName,
+        details: { from: before, to: auth.registrationPolicy, reset: true },
+        origin: originOf(request),
+      });
+    }
+    response.json({ policy: auth.registrationPolicy, source: 'environment' });
+  });
 
   router.get('/v1/admin/registration', ...guards('read'), async (_request, response) => {
     const setting = await registrationSetting(administration);
@@ -200,6 +259,10 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
         actorId,
         new Date().toISOString(),
       );
+      if (before === policy) {
+        response.json({ policy, source: 'administrator' });
+        return;
+      }
       await audit({
         action: 'admin.registration_change',
         actorId,
@@ -212,13 +275,31 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
     },
   );
 
+  /** Resolve `actor` (an id, in any case, or an email) to a user id; an unknown email is 404. */
+  const actorIdOf = async (actor: string | undefined): Promise<string | undefined> => {
+    if (actor === undefined || !actor.includes('@')) {
+      return actor !== undefined && ulidPattern.test(actor) ? actor.toUpperCase() : actor;
+    }
+    const id = await administration.userIdByEmail(actor);
+    if (id === undefined) {
+      throw notFound(`No account has the email ${actor}. "mem0 admin users" lists them.`);
+    }
+    return id;
+  };
+
   router.get('/v1/admin/audit', ...guards('read'), async (request, response) => {
-    const query = parseInput(auditQuerySchema, request.query);
-    const actorId =
-      query.actor === undefined || !query.actor.includes('@')
-        ? query.actor
-        : ((await administration.userIdByEmail(query.actor)) ?? '(no such user)');
-    const page = await administration.listAudit({ ...query, actorId });
+    const query = parseQuery(auditQuerySchema, request.query);
+    if (
+      query.since !== undefined &&
+      query.until !== undefined &&
+      Date.parse(query.since) >= Date.parse(query.until)
+    ) {
+      throw invalidArgument('since must be earlier than until.');
+    }
+    const page = await administration.listAudit({
+      ...query,
+      actorId: await actorIdOf(query.actor),
+    });
     response.json(page);
   });
 }
@@ -266,6 +347,13 @@ export function documentAdminRoutes(registry: OpenAPIRegistry): void {
     security: bearer,
     request: { body: { content: { 'application/json': { schema: registrationBodySchema } } } },
     responses: { 200: { description: 'The new policy' }, 403: forbidden },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/admin/registration',
+    summary: "Drop the administrator's policy, so that MEM0_REGISTRATION applies again",
+    security: bearer,
+    responses: { 200: { description: 'The policy now in force' }, 403: forbidden },
   });
   registry.registerPath({
     method: 'get',

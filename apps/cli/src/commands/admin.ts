@@ -41,6 +41,9 @@ async function allUsers(client: ApiClient): Promise<User[]> {
 /** Find a user by id or email among the server's accounts. */
 async function findUser(client: ApiClient, who: string): Promise<User> {
   const wanted = who.trim().toLowerCase();
+  if (wanted === '') {
+    throw invalidArgument('Name the account by its email or id, as "mem0 admin users" shows them.');
+  }
   const users = await allUsers(client);
   const user = users.find(
     (candidate) => candidate.id.toLowerCase() === wanted || candidate.email === wanted,
@@ -101,11 +104,13 @@ export async function registration(
   let setting;
   if (policy === undefined) {
     setting = await client.registration();
+  } else if (policy.trim().toLowerCase() === 'reset') {
+    setting = await client.resetRegistration();
   } else {
     const wanted = policy.trim().toLowerCase();
     if (!(registrationPolicies as readonly string[]).includes(wanted)) {
       throw invalidArgument(
-        `Unknown registration policy "${policy}". Choose one of: ${registrationPolicies.join(', ')}.`,
+        `Unknown registration policy "${policy}". Choose one of: ${registrationPolicies.join(', ')}, or reset to follow MEM0_REGISTRATION again.`,
       );
     }
     setting = await client.setRegistration(wanted as (typeof registrationPolicies)[number]);
@@ -164,6 +169,12 @@ export async function showAudit(options: AuditOptions, io: CommandIO): Promise<n
     events.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && events.length < limit);
+  if (cursor !== undefined) {
+    writeLine(
+      io.stderr,
+      `Showing the newest ${events.length} matching events; there are more. Raise --limit, or narrow with --until.`,
+    );
+  }
 
   if (options.json) {
     writeJson(io.stdout, events);
@@ -177,7 +188,7 @@ export async function showAudit(options: AuditOptions, io: CommandIO): Promise<n
   const users = new Map((await allUsers(client)).map((user) => [user.id, user.email ?? user.id]));
   const colors = colorsFor(io.stdout, io.env);
   const rows = events.map((event) => [
-    shortTime(event.occurredAt),
+    event.occurredAt.replace(/\.\d{3}Z$/, 'Z'),
     event.action,
     event.actorId === null ? '-' : (users.get(event.actorId) ?? event.actorId),
     event.targetType === null ? '-' : `${event.targetType} ${event.targetId ?? ''}`.trim(),

@@ -8,6 +8,7 @@ import {
   decodeCursor,
   encodeCursor,
   invalidArgument,
+  Mem0Error,
   newId,
   notFound,
   type UserRecord,
@@ -28,6 +29,10 @@ interface AuditRow {
   user_agent: string | null;
   details: Record<string, unknown>;
 }
+
+// Names the lock among the server's advisory locks that serializes disabling administrators, so
+// that two admins who disable each other at once cannot leave the server without one.
+const adminChangeLockKey = 0x6d656d32;
 
 const auditColumns = `id, ${iso('occurred_at')} AS occurred_at, actor_id, action, target_type,
   target_id, ip, user_agent, details`;
@@ -138,6 +143,11 @@ export class PostgresAdministration {
     );
   }
 
+  /** Remove a setting changed at run time, so that its environment variable applies again. */
+  async removeSetting(name: string): Promise<void> {
+    await this.run(() => this.pool.query('DELETE FROM instance_settings WHERE name = $1', [name]));
+  }
+
   /** Return the id of the user with `email`, or undefined when there is none. */
   async userIdByEmail(email: string): Promise<string | undefined> {
     const { rows } = await this.run(() =>
@@ -171,23 +181,62 @@ export class PostgresAdministration {
   }
 
   /**
-   * Disable a user (`at` a time) or enable one (`at` null). Their sessions and keys stop
+   * Disable a user (`at` a time) or enable one (`at` null), and say whether anything changed:
+   * disabling a disabled user keeps the time of the first disable. Their sessions and keys stop
    * working at once, because authentication checks the flag on every request. Rejects with
-   * `not_found` for an unknown user.
+   * `not_found` for an unknown user, and with `conflict` when the last active administrator
+   * would be disabled; a lock makes that check hold against concurrent requests.
    */
-  async setUserDisabled(userId: string, at: string | null): Promise<UserRecord> {
-    const { rows } = await this.run(() =>
-      this.pool.query<UserRow>(
-        `UPDATE users SET disabled_at = $2::timestamptz
-         WHERE id = $1 AND password_hash IS NOT NULL
-         RETURNING ${userColumns}`,
+  async setUserDisabled(
+    userId: string,
+    at: string | null,
+  ): Promise<{ user: UserRecord; changed: boolean }> {
+    const client = await this.run(() => this.pool.connect());
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
+      const { rows: found } = await client.query<UserRow>(
+        `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
+        [userId],
+      );
+      const user = found[0];
+      if (user === undefined) {
+        throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
+      }
+      if ((user.disabled_at !== null) === (at !== null)) {
+        await client.query('COMMIT');
+        return { user: toUser(user), changed: false };
+      }
+      if (at !== null && user.is_admin) {
+        const { rows } = await client.query<{ others: number }>(
+          `SELECT count(*)::int AS others FROM users
+           WHERE is_admin AND disabled_at IS NULL AND id <> $1`,
+          [userId],
+        );
+        if (rows[0]!.others === 0) {
+          throw new Mem0Error(
+            'conflict',
+            'This is the last active administrator; disabling them would leave nobody to manage the server.',
+          );
+        }
+      }
+      const { rows } = await client.query<UserRow>(
+        `UPDATE users SET disabled_at = $2::timestamptz WHERE id = $1 RETURNING ${userColumns}`,
         [userId, at],
-      ),
-    );
-    if (rows[0] === undefined) {
-      throw notFound(`No user has the id ${userId}.`);
+      );
+      await client.query('COMMIT');
+      return { user: toUser(rows[0]!), changed: true };
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw translatePostgresError(error);
+    } finally {
+      client.release(broken);
     }
-    return toUser(rows[0]);
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
