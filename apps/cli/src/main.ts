@@ -190,6 +190,8 @@ function buildProgram(
       ).conflicts('expiry'),
     )
     .addOption(new Option('--no-expiry', 'keep the memory forever'))
+    .addOption(new Option('--clear-tags', 'remove every tag').conflicts('tag'))
+    .addOption(new Option('--clear-meta', 'remove all metadata').conflicts('meta'))
     .addOption(jsonOption())
     .action(
       run(async (id: string, words: string[], options) =>

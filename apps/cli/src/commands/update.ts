@@ -1,4 +1,4 @@
-import { updateMemory } from '@memzero/core';
+import { getMemory, updateMemory } from '@memzero/core';
 
 import { formatMemory } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
@@ -11,6 +11,8 @@ export interface UpdateOptions {
   tag?: string[];
   meta?: string[];
   expires?: string;
+  clearTags?: boolean;
+  clearMeta?: boolean;
   json?: boolean;
 }
 
@@ -28,6 +30,8 @@ export async function update(
     options.context !== undefined ||
     options.tag !== undefined ||
     options.meta !== undefined ||
+    options.clearTags === true ||
+    options.clearMeta === true ||
     options.expires !== undefined ||
     options.noExpiry === true;
 
@@ -39,19 +43,29 @@ export async function update(
   const patch = {
     content,
     context: options.context,
-    tags: options.tag,
-    metadata: options.meta ? parseMetadataPairs(options.meta) : undefined,
+    tags: options.clearTags ? [] : options.tag,
+    metadata: options.clearMeta ? {} : options.meta ? parseMetadataPairs(options.meta) : undefined,
     expiresAt: options.noExpiry ? null : options.expires ? parseExpiry(options.expires) : undefined,
   };
 
-  const memory = await withStore(io.env, (store) => updateMemory(store, id, patch));
+  // The version moves only when something changed, so comparing it tells an edit from a no-op.
+  const { memory, changed } = await withStore(io.env, async (store) => {
+    const before = await getMemory(store, id);
+    const after = await updateMemory(store, id, patch);
+    return { memory: after, changed: after.version !== before.version };
+  });
 
   if (options.json) {
     writeJson(io.stdout, memory);
     return 0;
   }
   const colors = colorsFor(io.stdout, io.env);
-  writeLine(io.stdout, `Updated ${colors.yellow(memory.id)} to version ${memory.version}.`);
+  writeLine(
+    io.stdout,
+    changed
+      ? `Updated ${colors.yellow(memory.id)} to version ${memory.version}.`
+      : `No change: ${colors.yellow(memory.id)} already has these values (version ${memory.version}).`,
+  );
   writeLine(io.stdout);
   writeLine(io.stdout, formatMemory(memory, colors));
   return 0;
