@@ -26,6 +26,8 @@ export interface ServerProfile {
   account: string;
   credential: CredentialStorage;
   auth: AuthMethod;
+  /** Set by `mem0 logout`, which deletes the secret but keeps the profile; a login clears it. */
+  signedOut?: true;
 }
 
 /** The contents of `config.json`. */
@@ -154,7 +156,7 @@ function parseProfile(value: unknown, index: number, path: string): ServerProfil
   if (!isObject(value)) {
     throw brokenConfig(path, `${where} is not an object`);
   }
-  const { name, url, account, credential, auth } = value;
+  const { name, url, account, credential, auth, signedOut } = value;
   if (typeof name !== 'string' || !profileNamePattern.test(name) || name === localProfileName) {
     throw brokenConfig(path, `${where}.name is not a valid profile name`);
   }
@@ -170,7 +172,10 @@ function parseProfile(value: unknown, index: number, path: string): ServerProfil
   if (auth !== 'session' && auth !== 'api_key') {
     throw brokenConfig(path, `${where}.auth must be "session" or "api_key"`);
   }
-  return { name, url, account, credential, auth };
+  if (signedOut !== undefined && signedOut !== true) {
+    throw brokenConfig(path, `${where}.signedOut must be true when present`);
+  }
+  return { name, url, account, credential, auth, ...(signedOut ? { signedOut } : {}) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

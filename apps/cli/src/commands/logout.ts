@@ -1,5 +1,6 @@
 import { invalidArgument, isMem0Error } from '@memzero/core';
 
+import { readConfig, withProfile, writeConfig } from '../config.js';
 import { deleteSecret, readSecret } from '../credentials.js';
 import { colorsFor, type CommandIO, writeLine } from '../io.js';
 import { createCommandLogger } from '../logger.js';
@@ -57,6 +58,8 @@ export async function logout(io: CommandIO): Promise<number> {
   }
 
   await deleteSecret(io.env, profile.name, profile.credential);
+  const config = readConfig(io.env);
+  writeConfig(io.env, withProfile(config, { ...profile, signedOut: true }));
 
   writeLine(
     io.stdout,

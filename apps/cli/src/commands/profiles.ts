@@ -42,7 +42,9 @@ export async function listProfiles(options: { json?: boolean }, io: CommandIO): 
     const where =
       entry.url === null
         ? `the local database ${entry.database}`
-        : `${entry.url}  ${entry.account}  ${entry.auth === 'session' ? 'session' : 'API key'} in ${entry.credential === 'keychain' ? 'the OS keychain' : 'the credentials file'}`;
+        : 'signedOut' in entry && entry.signedOut
+          ? `${entry.url}  ${entry.account}  logged out ("mem0 login --profile ${entry.name}" logs in again)`
+          : `${entry.url}  ${entry.account}  ${entry.auth === 'session' ? 'session' : 'API key'} in ${entry.credential === 'keychain' ? 'the OS keychain' : 'the credentials file'}`;
     writeLine(io.stdout, `${mark} ${name}  ${where}`);
   }
   if (io.env.MEM0_SERVER?.trim() && io.env.MEM0_API_KEY?.trim()) {
