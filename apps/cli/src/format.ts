@@ -92,3 +92,20 @@ export function formatContexts(contexts: ContextSummary[], colors: Colors): stri
   );
   return [header, ...rows].join('\n');
 }
+
+/**
+ * Lay out a table as lines of columns two spaces apart, the header first. Cells are made
+ * printable, because some hold text that other people typed.
+ */
+export function tableLines(header: string[], rows: string[][]): string[] {
+  const cells = rows.map((row) => row.map(printable));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((row) => [...row[column]!].length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...cells.map(line)];
+}

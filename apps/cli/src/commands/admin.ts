@@ -7,25 +7,11 @@ import {
   parseTimeInput,
 } from '@memzero/core';
 
-import { printable, shortTime } from '../format.js';
+import { shortTime, tableLines } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
 import { connectToServer } from '../remote.js';
 
 const registrationPolicies = ['open', 'first-user', 'closed'] as const;
-
-/** Lay out rows as columns two spaces apart, with a header. */
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => [...row[column]!].length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-  // Cells hold text that other people typed, such as the email of a failed login.
-  return [line(header), ...rows.map((row) => line(row.map(printable)))];
-}
 
 async function allUsers(client: ApiClient): Promise<User[]> {
   const users: User[] = [];
@@ -72,7 +58,10 @@ export async function listUsers(options: { json?: boolean }, io: CommandIO): Pro
     shortTime(user.createdAt),
     user.disabledAt ? `disabled ${shortTime(user.disabledAt)}` : 'active',
   ]);
-  const [header, ...lines] = table(['ID', 'EMAIL', 'NAME', 'ROLE', 'REGISTERED', 'STATUS'], rows);
+  const [header, ...lines] = tableLines(
+    ['ID', 'EMAIL', 'NAME', 'ROLE', 'REGISTERED', 'STATUS'],
+    rows,
+  );
   writeLine(io.stdout, colors.dim(header!));
   for (const line of lines) {
     writeLine(io.stdout, line);
@@ -195,7 +184,10 @@ export async function showAudit(options: AuditOptions, io: CommandIO): Promise<n
     event.ip ?? '-',
     Object.keys(event.details).length === 0 ? '' : JSON.stringify(event.details),
   ]);
-  const [header, ...lines] = table(['TIME', 'ACTION', 'ACTOR', 'TARGET', 'IP', 'DETAILS'], rows);
+  const [header, ...lines] = tableLines(
+    ['TIME', 'ACTION', 'ACTOR', 'TARGET', 'IP', 'DETAILS'],
+    rows,
+  );
   writeLine(io.stdout, colors.dim(header!));
   for (const line of lines) {
     writeLine(io.stdout, line);

@@ -1,7 +1,7 @@
 import type { ApiKey } from '@memzero/client';
 import { apiKeyScopes, type ApiKeyScope, invalidArgument } from '@memzero/core';
 
-import { shortTime } from '../format.js';
+import { shortTime, tableLines } from '../format.js';
 import { colorsFor, type CommandIO, writeJson, writeLine } from '../io.js';
 import { parseExpiry } from '../options.js';
 import { connectToServer } from '../remote.js';
@@ -69,19 +69,13 @@ export async function listKeys(options: { json?: boolean }, io: CommandIO): Prom
     key.lastUsedAt ? shortTime(key.lastUsedAt) : 'never',
     keyStatus(key),
   ]);
-  const header = ['ID', 'NAME', 'PREFIX', 'SCOPE', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => [...row[column]!].length)),
+  const [header, ...lines] = tableLines(
+    ['ID', 'NAME', 'PREFIX', 'SCOPE', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'],
+    rows,
   );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-
-  writeLine(io.stdout, colors.dim(line(header)));
-  for (const row of rows) {
-    writeLine(io.stdout, line(row));
+  writeLine(io.stdout, colors.dim(header!));
+  for (const line of lines) {
+    writeLine(io.stdout, line);
   }
   return 0;
 }

@@ -26,6 +26,7 @@ import {
 } from '../account-rows.js';
 import { translatePostgresError } from './errors.js';
 import { iso } from './sql.js';
+import { inTransaction } from './transaction.js';
 
 // An arbitrary constant that names the user-creation lock among the server's advisory locks.
 // Holding it while creating a user makes "is this the first user?" and the insert one step
@@ -293,31 +294,8 @@ export class PostgresAccountRepository implements AccountRepository {
   }
 
   /** Run `work` in a transaction on one client of the pool. */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw translatePostgresError(error);
-    }
-
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection is unusable; releasing it with an error makes the pool discard it.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      throw translatePostgresError(error);
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { toUser, userColumns, type UserRow } from './accounts.js';
 import { translatePostgresError } from './errors.js';
 import { iso } from './sql.js';
+import { inTransaction } from './transaction.js';
 
 interface AuditRow {
   id: string;
@@ -191,10 +192,7 @@ export class PostgresAdministration {
     userId: string,
     at: string | null,
   ): Promise<{ user: UserRecord; changed: boolean }> {
-    const client = await this.run(() => this.pool.connect());
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
       const { rows: found } = await client.query<UserRow>(
         `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
@@ -205,7 +203,6 @@ export class PostgresAdministration {
         throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
       }
       if ((user.disabled_at !== null) === (at !== null)) {
-        await client.query('COMMIT');
         return { user: toUser(user), changed: false };
       }
       if (at !== null && user.is_admin) {
@@ -225,18 +222,8 @@ export class PostgresAdministration {
         `UPDATE users SET disabled_at = $2::timestamptz WHERE id = $1 RETURNING ${userColumns}`,
         [userId, at],
       );
-      await client.query('COMMIT');
       return { user: toUser(rows[0]!), changed: true };
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      throw translatePostgresError(error);
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
