@@ -46,7 +46,7 @@ export class EnvironmentReader {
     if (!(ms >= minMs && ms <= maxMs)) {
       this.problem(
         name,
-        `must be a duration from ${describeMs(minMs)} to ${describeMs(maxMs)} written as a number and a unit (s, m, h or d), such as 15m; got "${value}".`,
+        `must be a duration from ${describeMs(minMs)} to ${describeMs(maxMs)} written as a number and a unit (s, m, h or d), such as ${fallback}; got "${value}".`,
       );
       return parseDurationOrZero(fallback);
     }

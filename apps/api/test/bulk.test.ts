@@ -107,7 +107,7 @@ describe('POST /v1/memories/import', () => {
     expect(outcomes[3]?.reason).toContain('tags[0]');
     expect(outcomes[4]?.reason).toContain('not-a-ulid');
     expect(outcomes[5]?.reason).toContain('at most 32768 characters');
-    expect(outcomes[6]?.reason).toContain('lies in the future');
+    expect(outcomes[6]?.reason).toContain('is more than a day ahead of this clock');
     expect(outcomes[7]?.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
   });
 

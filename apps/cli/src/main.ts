@@ -128,7 +128,7 @@ function buildProgram(
       metaOption('a metadata field (repeat for more); numbers, true, false and null are typed'),
     )
     .addOption(
-      new Option('--expires <when>', 'forget the memory after: a duration such as 30d, or a date'),
+      new Option('--expires <when>', 'hide the memory after: a duration such as 30d, or a date'),
     )
     .addOption(jsonOption())
     .action(
@@ -186,7 +186,7 @@ function buildProgram(
     .addOption(
       new Option(
         '--expires <when>',
-        'forget the memory after: a duration such as 30d, or a date',
+        'hide the memory after: a duration such as 30d, or a date',
       ).conflicts('expiry'),
     )
     .addOption(new Option('--no-expiry', 'keep the memory forever'))

@@ -148,7 +148,7 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
 
 /** Write `count` before `noun`, a plural such as "matching memories", made singular for one. */
 function counted(count: number, noun: string): string {
-  return count === 1 ? `1 ${noun.replace(/memories$/, 'memory')}` : `${count} ${noun}`;
+  return count === 1 ? `1 ${noun.replace(/memories\b/, 'memory')}` : `${count} ${noun}`;
 }
 
 function pageText(summaries: MemorySummary[], nextCursor: string | null, noun: string): string {
@@ -283,7 +283,7 @@ const searchTool: ToolDefinition = {
       (limit) => searchMemories(store, withoutUndefined({ ...args, context, limit })),
       (hit) => ({ ...summarize(hit), score: hit.score }),
       args.limit as number | undefined,
-      'matching memories',
+      context === undefined ? 'matching memories' : `matching memories in context "${context}"`,
     );
   },
 };
@@ -322,7 +322,7 @@ const listTool: ToolDefinition = {
       (limit) => listMemories(store, withoutUndefined({ ...args, context, limit })),
       (memory) => ({ ...summarize(memory) }),
       args.limit as number | undefined,
-      'memories',
+      context === undefined ? 'memories' : `memories in context "${context}"`,
     );
   },
 };
@@ -509,7 +509,7 @@ const contextsTool: ToolDefinition = {
       (context) => needle === undefined || context.name.toLowerCase().includes(needle),
     );
     return fitListing(contexts, 'contexts', (kept) =>
-      kept.map((context) => `- ${context.name}: ${context.memoryCount} memories`),
+      kept.map((context) => `- ${context.name}: ${counted(context.memoryCount, 'memories')}`),
     );
   },
 };

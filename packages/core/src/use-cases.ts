@@ -273,7 +273,7 @@ export function parseImportLine(line: string, now: number = Date.now()): ImportR
   if (record.createdAt !== undefined && Date.parse(record.createdAt) > now + maxClockSkewMs) {
     throw new Mem0Error(
       'validation_failed',
-      `Invalid input: createdAt ${record.createdAt} lies in the future. Give the time the memory was written.`,
+      `Invalid input: createdAt ${record.createdAt} is more than a day ahead of this clock. Give the time the memory was written.`,
     );
   }
   const createdAt = record.createdAt ?? new Date(now).toISOString();

@@ -27,7 +27,7 @@ export async function exportCommand(options: ExportOptions, io: CommandIO): Prom
     if (io.stdout.isTTY !== true) {
       return 0;
     }
-    writeLine(io.stderr, `Exported ${count} memories.`);
+    writeLine(io.stderr, `Exported ${count} ${count === 1 ? 'memory' : 'memories'}.`);
     return 0;
   }
 
@@ -45,7 +45,7 @@ export async function exportCommand(options: ExportOptions, io: CommandIO): Prom
     file.end();
     await once(file, 'finish');
     renameSync(temporary, target);
-    writeLine(io.stderr, `Exported ${count} memories to ${target}.`);
+    writeLine(io.stderr, `Exported ${count} ${count === 1 ? 'memory' : 'memories'} to ${target}.`);
     return 0;
   } catch (error) {
     file.destroy();

@@ -1,6 +1,7 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { contextNameSchema, invalidArgument } from '@memzero/core';
+import { localDataDirectory } from '@memzero/db/location';
 
 import { type CommandIO, writeJson, writeLine } from '../io.js';
 import { resolveTarget, type Target } from '../target.js';
@@ -105,10 +106,10 @@ function stdioServer(
   }
 
   const server: StdioServer = { command: process.execPath, args };
-  const home = env.MEM0_HOME?.trim();
-  if (home) {
-    // The AI tool starts the server in a folder of its choosing, so a relative path would move.
-    server.env = { MEM0_HOME: resolve(home) };
+  if (env.MEM0_HOME?.trim()) {
+    // The folder as the CLI resolves it (a quoted ~ expanded, a relative path made absolute),
+    // because the AI tool starts the server in a folder of its choosing.
+    server.env = { MEM0_HOME: localDataDirectory(env) };
   }
   return server;
 }

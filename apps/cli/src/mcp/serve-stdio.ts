@@ -11,6 +11,8 @@ import { packageVersion } from '../version.js';
 import { openLocalStore } from '../store.js';
 import { resolveTarget, targetName } from '../target.js';
 
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export const mcpUsage = `Usage: mem0-mcp [--context NAME] [--profile NAME]
 
 Serve the mem0 memory tools over MCP on stdin and stdout, for AI tools such as Claude Desktop,
@@ -166,10 +168,14 @@ export async function serveStdio(
   env: NodeJS.ProcessEnv,
   output: Writable,
 ): Promise<void> {
-  const logger = pino(
-    { name: 'mem0-mcp', level: env.MEM0_LOG_LEVEL?.trim() || 'info' },
-    pino.destination(2),
-  );
+  const level = env.MEM0_LOG_LEVEL?.trim().toLowerCase() || 'info';
+  if (!logLevels.includes(level)) {
+    process.stderr.write(
+      `mem0-mcp: MEM0_LOG_LEVEL must be one of ${logLevels.join(', ')}; got "${env.MEM0_LOG_LEVEL}".\n`,
+    );
+    process.exit(2);
+  }
+  const logger = pino({ name: 'mem0-mcp', level }, pino.destination(2));
 
   try {
     await start(argv, env, output, logger);

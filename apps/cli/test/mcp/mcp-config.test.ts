@@ -92,6 +92,15 @@ describe('mem0 mcp config', () => {
     );
   });
 
+  test('a quoted ~ in MEM0_HOME becomes the folder the CLI uses', async () => {
+    const printed = await runCli(['mcp', 'config', 'cursor'], {
+      home,
+      env: { MEM0_HOME: '~/mem0-data', HOME: home },
+    });
+    const entry = entryOf<StdioEntry>(parseJson(printed.stdout), 'cursor');
+    expect(entry.env).toEqual({ MEM0_HOME: `${home}/mem0-data` });
+  });
+
   test('stdio block of a team profile holds no secret', async () => {
     const printed = await runCli(['mcp', 'config', 'cursor'], { home: teamHome });
     expect(printed.code).toBe(0);

@@ -179,6 +179,27 @@ describe('mem0-mcp process', () => {
     }
   });
 
+  test('an invalid MEM0_LOG_LEVEL fails start with one line', async () => {
+    const { home, remove } = makeHome();
+    try {
+      const child = spawn(process.execPath, [binPath], {
+        env: serverEnv(home, { MEM0_LOG_LEVEL: 'bogus' }),
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        'mem0-mcp: MEM0_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "bogus".\n',
+      );
+    } finally {
+      remove();
+    }
+  });
+
   test('invalid default context fails start', async () => {
     const { home, remove } = makeHome();
     try {

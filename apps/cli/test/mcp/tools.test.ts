@@ -267,6 +267,9 @@ describe('default context', () => {
       const searched = structured<Page>(await call(client, 'search_memories', { query: 'scoped' }));
       expect(searched.items.map((item) => item.context)).toEqual(['project-x']);
 
+      const none = await call(client, 'search_memories', { query: 'zzzunknownword' });
+      expect(textOf(none)).toBe('No matching memories in context "project-x" found.');
+
       const explicit = structured<Page>(await call(client, 'list_memories', { context: 'other' }));
       expect(explicit.items.map((item) => item.preview)).toEqual(['scoped elsewhere']);
     } finally {
