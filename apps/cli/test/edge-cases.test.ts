@@ -54,7 +54,7 @@ describe('edge cases of paths, dates and filters', () => {
   it.each(['2027-02-30', '2027-04-31'])('impossible date %s is rejected', async (date) => {
     const result = await runCli(['add', 'x', '--expires', date], { home });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/is not a date/);
+    expect(result.stderr).toMatch(/is neither a date nor a duration/);
   });
 
   it('date-time without zone is UTC', async () => {

@@ -106,7 +106,7 @@ const usageErrors: ErrorCase[] = [
   {
     name: 'bad --expires',
     args: ['add', 'text', '--expires', 'never'],
-    message: /--expires "never" is not a date/,
+    message: /--expires "never" is neither a date nor a duration/,
   },
   // BUG: an expiry in the past is written, then the memory counts as expired inside the same
   // transaction, so add and update report "No memory with id <id>" with exit code 1 (and roll
@@ -137,7 +137,7 @@ const usageErrors: ErrorCase[] = [
   {
     name: 'bad --since',
     args: ['list', '--since', 'yesterday'],
-    message: /--since "yesterday" is not a date/,
+    message: /--since "yesterday" is neither a date nor a duration/,
   },
   { name: 'bad --until', args: ['search', 'memory', '--until', '31/01/2026'], message: /--until/ },
   {

@@ -1,7 +1,8 @@
 import { invalidArgument } from './errors.js';
 
-const durationPattern = /^(\d{1,6})\s*(m|min|h|d|w)$/i;
+const durationPattern = /^(\d{1,6})\s*(s|m|min|h|d|w)$/i;
 const unitMilliseconds: Record<string, number> = {
+  s: 1_000,
   m: 60_000,
   min: 60_000,
   h: 3_600_000,
@@ -11,7 +12,7 @@ const unitMilliseconds: Record<string, number> = {
 
 /**
  * Parse a point in time as a person types it: an ISO 8601 date (`2026-01-31`, midnight UTC),
- * an ISO date-time (UTC unless it names a zone), or a duration (`90m`, `12h`, `7d`, `2w`) counted back from `now` or, with
+ * an ISO date-time (UTC unless it names a zone), or a duration (`30s`, `90m`, `12h`, `7d`, `2w`) counted back from `now` or, with
  * `direction: 'future'`, forward from it. Returns an ISO timestamp in UTC.
  */
 export function parseTimeInput(
@@ -42,7 +43,7 @@ export function parseTimeInput(
   }
 
   throw invalidArgument(
-    `${option} "${trimmed}" is not a date. Use an ISO date such as 2026-01-31, a date-time such as 2026-01-31T09:30:00Z, or a duration such as 12h, 7d or 2w.`,
+    `${option} "${trimmed}" is neither a date nor a duration. Use an ISO date such as 2026-01-31, a date-time such as 2026-01-31T09:30:00Z, or a duration such as 90s, 12h, 7d or 2w.`,
   );
 }
 

@@ -48,6 +48,7 @@ describe('parseTimeInput', () => {
 
   it('counts forward for expiries', () => {
     expect(parseTimeInput('1d', '--expires', 'future', now)).toBe('2026-06-16T12:00:00.000Z');
+    expect(parseTimeInput('90s', '--since', 'past', now)).toBe('2026-06-15T11:58:30.000Z');
   });
 
   it.each([
@@ -59,7 +60,9 @@ describe('parseTimeInput', () => {
     '2026-01-31T25:00',
     '',
   ])('rejects %j', (value) => {
-    expect(() => parseTimeInput(value, '--since', 'past', now)).toThrow(/--since .* is not a date/);
+    expect(() => parseTimeInput(value, '--since', 'past', now)).toThrow(
+      /--since .* is neither a date nor a duration/,
+    );
   });
 });
 
