@@ -315,7 +315,11 @@ export class AuthService {
         break;
     }
 
-    const user = await this.accounts.findUserById(outcome.session.userId);
+    // The account was read before the rotation; read it again only for another session.
+    const user =
+      owner && owner.id === outcome.session.userId
+        ? owner
+        : await this.accounts.findUserById(outcome.session.userId);
     if (!user) {
       await this.accounts.revokeSession(
         outcome.session.id,
