@@ -51,7 +51,7 @@ async function connect(label, args, env) {
   return client;
 }
 
-/** Call a tool and return the round trip in milliseconds and the size of the answer. */
+/** Call a tool and return the round trip in milliseconds and the size of the response. */
 async function timedCall(client, name, args) {
   const start = performance.now();
   const result = await client.callTool({ name, arguments: args });
@@ -118,9 +118,9 @@ async function main() {
   const hits = { mem0: [], reference: [] };
   const byCategory = new Map();
 
-  // Each round asks every query of one server, then of the other, and the next round swaps the
-  // order. Whole blocks keep one server's garbage (the reference answers run to hundreds of
-  // kilobytes, which this process parses) out of the other's timings.
+  // Each round sends every query to one server, then to the other, and the next round swaps the
+  // order. Whole blocks keep one server's garbage out of the other's timings, because the
+  // reference responses reach hundreds of kilobytes, which this process parses.
   for (let round_ = 0; round_ < settings.warmupRounds + settings.rounds; round_++) {
     const timed = round_ >= settings.warmupRounds;
     const order = round_ % 2 === 0 ? servers : [...servers].reverse();

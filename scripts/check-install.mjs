@@ -4,7 +4,7 @@
 // a registry on 127.0.0.1 serves the @memzero scope from those tarballs while every other
 // package comes from the npm registry, and `npm install --global --prefix` installs
 // @memzero/cli into an empty folder outside the workspace. Then the installed `mem0` adds and
-// searches, `mem0-mcp` answers tools/list, and `mem0 login` signs in to the installed
+// searches, `mem0-mcp` responds to tools/list, and `mem0 login` signs in to the installed
 // `mem0-server` on a PostgreSQL database of its own. Run `pnpm build` first.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -263,7 +263,7 @@ function listToolsOverStdio(binDir, env) {
     let stderr = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mem0-mcp did not answer tools/list: ${stderr}`));
+      reject(new Error(`mem0-mcp timed out on tools/list: ${stderr}`));
     }, 20_000);
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => {
@@ -366,7 +366,7 @@ async function main() {
   const tools = mcp.answers.find((answer) => answer.id === 2)?.result?.tools ?? [];
   check(tools.length === 8, `mem0-mcp listed ${tools.length} tools: ${mcp.stderr}`);
   check(mcp.code === 0, `mem0-mcp exited with ${mcp.code} when stdin closed`);
-  log('mem0-mcp answers tools/list with 8 tools');
+  log('mem0-mcp lists 8 tools');
 
   // The installed server: a dependency of the CLI, started on a database of its own.
   const cliRequire = createRequire(path.join(modules, '@memzero/cli/package.json'));

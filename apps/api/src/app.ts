@@ -58,7 +58,7 @@ export interface AppOptions {
   /**
    * Returns the memory store bound to a caller, which reads and changes only what that user may. Called
    * once per authenticated request, so it should be cheap (a shared pool or a cached store);
-   * the app never closes it. `origin` says where the request came from, for the audit log.
+   * the app never closes it. `origin` is the client address and user agent, for the audit log.
    */
   storeFor(principal: Principal, origin: AuditOrigin): MemoryStore | Promise<MemoryStore>;
   /** Resolves when the database is reachable and migrated; `/readyz` returns 503 otherwise. */

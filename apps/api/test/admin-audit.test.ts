@@ -160,10 +160,10 @@ describe('instance administration', () => {
     expect((again.body as { disabledAt: string }).disabledAt).toBe(
       (first.body as { disabledAt: string }).disabledAt,
     );
-    const refused = await request(server.url)
+    const rejected = await request(server.url)
       .post('/v1/auth/refresh')
       .send({ refreshToken: session.refreshToken });
-    expect((refused.body as { detail: string }).detail).toContain('disabled');
+    expect((rejected.body as { detail: string }).detail).toContain('disabled');
 
     await request(server.url)
       .post(`/v1/admin/users/${ben.user.id}/enable`)
@@ -187,7 +187,7 @@ describe('instance administration', () => {
     const benToken = (benLogin.body as { accessToken: string }).accessToken;
     secrets.push(benToken, (benLogin.body as { refreshToken: string }).refreshToken);
 
-    const [one, two] = await Promise.all([
+    const [adminDisablesBen, benDisablesAdmin] = await Promise.all([
       request(server.url)
         .post(`/v1/admin/users/${ben.user.id}/disable`)
         .set(bearerHeader(admin.accessToken)),
@@ -199,7 +199,10 @@ describe('instance administration', () => {
       'SELECT count(*)::int AS active FROM users WHERE is_admin AND disabled_at IS NULL',
     );
     expect(rows[0]!.active).toBe(1);
-    expect([one.status, two.status].sort()).toEqual([200, expect.any(Number) as number]);
+    expect([benDisablesAdmin.status, adminDisablesBen.status].sort()).toEqual([
+      200,
+      expect.any(Number) as number,
+    ]);
 
     await server.database.pool.query('UPDATE users SET is_admin = (id = $1), disabled_at = NULL', [
       admin.user.id,
@@ -221,11 +224,11 @@ describe('instance administration', () => {
     // A second server on the same database, as behind a load balancer, follows the setting.
     const second = await startTeamServer(temporary.url);
     try {
-      const refused = await request(second.url)
+      const rejected = await request(second.url)
         .post('/v1/auth/register')
         .send({ email: 'cy@example.com', password: testPassword });
-      expect(refused.status).toBe(403);
-      expect((refused.body as { detail: string }).detail).toContain(
+      expect(rejected.status).toBe(403);
+      expect((rejected.body as { detail: string }).detail).toContain(
         '(set by an administrator). Ask an administrator to open it',
       );
     } finally {

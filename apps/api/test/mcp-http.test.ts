@@ -113,7 +113,7 @@ describe('MCP over HTTP at /mcp', () => {
       const contexts = await call(client, 'list_contexts', {});
       expect(JSON.stringify(contexts.structuredContent)).toContain('releases');
 
-      // The REST API sees what the MCP tools wrote, marked as written over MCP.
+      // The REST API returns what the MCP tools wrote, with the source mcp.
       const rest = await request(server.url)
         .get(`/v1/memories/${memory.id}`)
         .set(bearerHeader(ana.accessToken));
@@ -179,8 +179,8 @@ describe('MCP over HTTP at /mcp', () => {
       expect(JSON.stringify(contexts.structuredContent)).not.toContain('releases');
 
       // Ana's memory is untouched.
-      const kept = await call(anas, 'get_memory', { id });
-      expect(kept.structuredContent).toMatchObject({
+      const unchanged = await call(anas, 'get_memory', { id });
+      expect(unchanged.structuredContent).toMatchObject({
         memory: { content: 'Ana’s private locker code 4412', version: 1 },
       });
     } finally {

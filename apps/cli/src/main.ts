@@ -425,7 +425,7 @@ function buildProgram(
     .option('--name <name>', 'the name of the server entry in the block', 'mem0')
     .addHelpText(
       'after',
-      '\nThe block goes to stdout and where to put it to stderr. Without --http the AI tool starts mem0-mcp\nwith the selected profile (local or a team server); the block holds no secret.',
+      '\nThe block is printed to stdout, and where to put it to stderr. Without --http the AI tool starts\nmem0-mcp with the selected profile (local or a team server), and the block contains no secret.',
     )
     .action(
       run(async (client: string, options) =>

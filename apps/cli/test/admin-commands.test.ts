@@ -61,9 +61,9 @@ describe('mem0 admin and mem0 audit', () => {
     const disabled = await runCli(['admin', 'disable', 'BEN@example.com'], { home: adminHome });
     expect(disabled.stdout).toContain('Disabled ben@example.com');
 
-    const refused = await runCli(['list'], { home: benHome });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('disabled');
+    const rejected = await runCli(['list'], { home: benHome });
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('disabled');
 
     const enabled = await runCli(['admin', 'enable', ben.user.id], { home: adminHome });
     expect(enabled.stdout).toContain('Enabled ben@example.com');
@@ -75,8 +75,8 @@ describe('mem0 admin and mem0 audit', () => {
   });
 
   test('admin registration shows and changes the policy', async () => {
-    const shown = await runCli(['admin', 'registration'], { home: adminHome });
-    expect(shown.stdout).toContain('open (anyone may register; from MEM0_REGISTRATION)');
+    const current = await runCli(['admin', 'registration'], { home: adminHome });
+    expect(current.stdout).toContain('open (anyone may register; from MEM0_REGISTRATION)');
 
     const changed = await runCli(['admin', 'registration', 'closed'], { home: adminHome });
     expect(changed.stdout).toContain('closed (nobody may register; set by an administrator)');
@@ -112,9 +112,9 @@ describe('mem0 admin and mem0 audit', () => {
     expect(text.stdout).not.toContain('admin@example.com');
     expect(text.stdout).not.toContain(benKey);
 
-    const one = await runCli(['audit', '-n', '1'], { home: adminHome });
-    expect(one.stdout.trim().split('\n')).toHaveLength(2);
-    expect(one.stderr).toContain('Showing the newest 1 matching events; there are more.');
+    const limited = await runCli(['audit', '-n', '1'], { home: adminHome });
+    expect(limited.stdout.trim().split('\n')).toHaveLength(2);
+    expect(limited.stderr).toContain('Showing the newest 1 matching events; there are more.');
 
     const badAction = await runCli(['audit', '--action', 'everything'], { home: adminHome });
     expect(badAction.code).toBe(2);

@@ -104,7 +104,7 @@ export function createMcpServer(store: MemoryStore, options: McpServerOptions = 
     }
   });
 
-  // Protocol faults that no request answers, such as a line on stdin that is not JSON.
+  // Protocol faults outside any request, such as a line on stdin that is not JSON.
   server.onerror = (error) => {
     options.logger?.warn({ err: error }, `MCP protocol error: ${error.message}`);
   };

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 
 /**
- * Keep stdout for MCP messages only. From the call on, anything that writes to `process.stdout`
- * (a dependency, a first-run migration, `console.log`) reaches stderr instead; the returned
- * stream writes to the real stdout and is the one to give the stdio transport.
+ * Keep stdout for MCP messages only. After the call, anything that writes to `process.stdout`
+ * (a dependency, a first-run migration, `console.log`) reaches stderr instead. The returned
+ * stream writes to the real stdout, so give it to the stdio transport.
  *
  * Call it before loading anything that might print, which is why this module imports nothing
  * but `node:stream`.

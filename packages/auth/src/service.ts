@@ -268,7 +268,7 @@ export class AuthService {
       throw invalidRefreshToken();
     }
 
-    // A disabled account's token is refused before rotation uses it up, so the session works
+    // A disabled account's token is rejected before rotation uses it up, so the session works
     // again, with the same token, once an administrator enables the account.
     const presented = await this.accounts.findRefreshToken(hashSecret(refreshToken));
     const session = presented && (await this.accounts.findSession(presented.sessionId));
@@ -299,7 +299,7 @@ export class AuthService {
         throw new Mem0Error('unauthenticated', 'This session has expired. Log in again.');
       case 'reused':
         await this.accounts.revokeSession(outcome.session.id, sessionRevokedReasons.reuse, now);
-        // Whoever presented the token may not be its owner, so the event names no actor.
+        // The caller who presented the token may not be its owner, so the event names no actor.
         await this.record({
           origin,
           action: 'auth.refresh_reused',
@@ -526,7 +526,7 @@ export class AuthService {
     return new Date(time).toISOString();
   }
 
-  /** Report an entry to the audit recorder; a recorder that fails never fails the action. */
+  /** Pass an entry to the audit recorder, and ignore its failure so that the action stands. */
   private async record(entry: AuditEntry): Promise<void> {
     try {
       await this.audit?.(entry);
@@ -601,7 +601,7 @@ function parseScope(value: string): ApiKeyScope {
   return value as ApiKeyScope;
 }
 
-/** How to open registration, for the policy's source. */
+/** Describe how to open registration, given where the policy was set. */
 function howToOpen(setBy: 'environment' | 'administrator', current: string): string {
   return setBy === 'environment'
     ? `(MEM0_REGISTRATION=${current}). Ask its administrator to open it while you register, with "mem0 admin registration open" or MEM0_REGISTRATION=open.`

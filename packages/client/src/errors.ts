@@ -60,7 +60,7 @@ export async function errorFromResponse(response: Response, server: string): Pro
 
   if (body !== undefined && typeof body.code === 'string' && typeof body.detail === 'string') {
     const code = isErrorCode(body.code) ? body.code : 'internal';
-    // A server fault's detail asks to report the request id, so the message carries it.
+    // A server fault's detail requests that the request id be reported, so the message includes it.
     const message =
       code === 'internal' && requestId !== undefined
         ? `${body.detail} (request id ${requestId})`

@@ -66,7 +66,7 @@ export interface NewApiKeyInput {
   expiresAt?: string;
 }
 
-/** Who may register on a server, and whether an administrator or the environment set it. */
+/** The registration policy of a server, and whether an administrator or the environment set it. */
 export interface RegistrationSetting {
   policy: 'open' | 'first-user' | 'closed';
   source: 'administrator' | 'environment';

@@ -13,7 +13,7 @@ export const errorCodes = {
   not_found: { status: 404, exitCode: 1 },
   /** The change contradicts the stored state: a duplicate on update, a stale version. */
   conflict: { status: 409, exitCode: 1 },
-  /** The path exists but does not answer this HTTP method, such as GET on the MCP endpoint. */
+  /** The path exists but does not accept this HTTP method, such as GET on the MCP endpoint. */
   method_not_allowed: { status: 405, exitCode: 2 },
   payload_too_large: { status: 413, exitCode: 2 },
   unsupported_media_type: { status: 415, exitCode: 2 },

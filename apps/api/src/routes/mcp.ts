@@ -27,7 +27,7 @@ export interface McpRouteOptions {
 
 /**
  * MCP over Streamable HTTP at `/mcp`, stateless: every POST carries one JSON-RPC message or
- * batch, and gets its answer as JSON on the same response. Each request gets a server of its own,
+ * batch, and its response is JSON on the same HTTP response. Each request gets a server of its own,
  * bound to the caller's store, so one user's tools can never reach another's memories. A
  * read-scoped credential lists and calls only the read tools.
  *
@@ -77,9 +77,9 @@ function defaultContextOf(value: unknown): string | undefined {
   }
   const parsed = contextNameSchema.safeParse(value);
   if (!parsed.success) {
-    const shown = typeof value === 'string' ? `"${value}"` : 'given more than once';
+    const described = typeof value === 'string' ? `"${value}"` : 'given more than once';
     throw invalidArgument(
-      `Invalid context ${shown} in the query string of /mcp: ${parsed.error.issues[0]?.message ?? 'not a valid context name'}. Give one name, such as ?context=my-project.`,
+      `Invalid context ${described} in the query string of /mcp: ${parsed.error.issues[0]?.message ?? 'not a valid context name'}. Give one name, such as ?context=my-project.`,
     );
   }
   return parsed.data;

@@ -25,17 +25,17 @@ async function allUsers(client: ApiClient): Promise<User[]> {
 }
 
 /** Find a user by id or email among the server's accounts. */
-async function findUser(client: ApiClient, who: string): Promise<User> {
-  const wanted = who.trim().toLowerCase();
-  if (wanted === '') {
+async function findUser(client: ApiClient, account: string): Promise<User> {
+  const expected = account.trim().toLowerCase();
+  if (expected === '') {
     throw invalidArgument('Name the account by its email or id, as "mem0 admin users" shows them.');
   }
   const users = await allUsers(client);
   const user = users.find(
-    (candidate) => candidate.id.toLowerCase() === wanted || candidate.email === wanted,
+    (candidate) => candidate.id.toLowerCase() === expected || candidate.email === expected,
   );
   if (user === undefined) {
-    throw notFound(`No account has the id or email "${who}". "mem0 admin users" lists them.`);
+    throw notFound(`No account has the id or email "${account}". "mem0 admin users" lists them.`);
   }
   return user;
 }
@@ -70,9 +70,13 @@ export async function listUsers(options: { json?: boolean }, io: CommandIO): Pro
 }
 
 /** Disable or enable an account, named by id or email (administrators only). */
-export async function setDisabled(who: string, disable: boolean, io: CommandIO): Promise<number> {
+export async function setDisabled(
+  account: string,
+  disable: boolean,
+  io: CommandIO,
+): Promise<number> {
   const { client, server } = await connectToServer(io.env);
-  const user = await findUser(client, who);
+  const user = await findUser(client, account);
   const changed = await client.setUserDisabled(user.id, disable);
   writeLine(
     io.stdout,
@@ -96,13 +100,13 @@ export async function registration(
   } else if (policy.trim().toLowerCase() === 'reset') {
     setting = await client.resetRegistration();
   } else {
-    const wanted = policy.trim().toLowerCase();
-    if (!(registrationPolicies as readonly string[]).includes(wanted)) {
+    const requested = policy.trim().toLowerCase();
+    if (!(registrationPolicies as readonly string[]).includes(requested)) {
       throw invalidArgument(
         `Unknown registration policy "${policy}". Choose one of: ${registrationPolicies.join(', ')}, or reset to follow MEM0_REGISTRATION again.`,
       );
     }
-    setting = await client.setRegistration(wanted as (typeof registrationPolicies)[number]);
+    setting = await client.setRegistration(requested as (typeof registrationPolicies)[number]);
   }
 
   if (options.json) {

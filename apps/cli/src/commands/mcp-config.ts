@@ -15,7 +15,7 @@ export interface McpConfigOptions {
   name?: string;
 }
 
-/** Where each client keeps the block, told on stderr so that stdout stays pure JSON. */
+/** The file where each client keeps the block, printed on stderr so that stdout stays pure JSON. */
 const placement: Record<McpClient, string> = {
   claude:
     'Merge this into claude_desktop_config.json (Claude Desktop: Settings, Developer, Edit Config), then restart Claude Desktop.',

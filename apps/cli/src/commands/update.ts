@@ -48,7 +48,7 @@ export async function update(
     expiresAt: options.noExpiry ? null : options.expires ? parseExpiry(options.expires) : undefined,
   };
 
-  // The version moves only when something changed, so comparing it tells an edit from a no-op.
+  // The version moves only when something changed, so comparing it separates an edit from a no-op.
   const { memory, changed } = await withStore(io.env, async (store) => {
     const before = await getMemory(store, id);
     const after = await updateMemory(store, id, patch);

@@ -154,7 +154,7 @@ async function start(argv: string[], env: NodeJS.ProcessEnv, output: Writable, l
 
   await server.connect(new StdioServerTransport(process.stdin, output));
   // The transport closes itself after a fault it cannot recover from, such as a message over
-  // its 10 MiB limit; a server that can no longer read requests should not linger.
+  // its 10 MiB limit. A server that can no longer read requests then stops.
   server.onclose = () => void stop('transport closed');
   logger.info(
     { ...opened.description, defaultContext, readOnly: opened.readOnly },

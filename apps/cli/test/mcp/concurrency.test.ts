@@ -65,7 +65,7 @@ describe('two mem0-mcp processes and the CLI on one database', () => {
         imports: imported,
       });
 
-      // Each server sees what the other one and the CLI wrote.
+      // Each server reads what the other one and the CLI wrote.
       const seen = structured<{ items: unknown[] }>(
         await call(first, 'search_memories', { query: 'second note 149' }),
       );

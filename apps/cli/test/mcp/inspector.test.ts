@@ -31,7 +31,10 @@ function inspect(home: string, args: string[]): Promise<InspectorRun> {
       ],
       { timeout: 30_000 },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let code = 0;
+        if (error) {
+          code = typeof error.code === 'number' ? error.code : 1;
+        }
         resolvePromise({ code, stdout, stderr });
       },
     );

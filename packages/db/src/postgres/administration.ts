@@ -182,7 +182,7 @@ export class PostgresAdministration {
   }
 
   /**
-   * Disable a user (`at` a time) or enable one (`at` null), and say whether anything changed:
+   * Disable a user (`at` a time) or enable one (`at` null), and report whether anything changed:
    * disabling a disabled user keeps the time of the first disable. Their sessions and keys stop
    * working at once, because authentication checks the flag on every request. Rejects with
    * `not_found` for an unknown user, and with `conflict` when the last active administrator

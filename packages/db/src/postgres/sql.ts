@@ -124,13 +124,13 @@ export function wordCount(words: string): number {
   return count;
 }
 
-/** The longest lexeme PostgreSQL accepts, in UTF-8 bytes. */
+/** The maximum length of a PostgreSQL lexeme, in UTF-8 bytes. */
 export const maxLexemeBytes = 2_047;
 
 /**
  * Return `word` as PostgreSQL can index it: cut to its longest prefix of whole characters that
  * fits `maxLexemeBytes`. Stored words and query words are cut alike, so a long URL or token
- * still finds itself; two long words that share that whole prefix match each other.
+ * still matches itself. Two long words that share that whole prefix match each other.
  */
 export function lexeme(word: string): string {
   if (word.length * 3 <= maxLexemeBytes || Buffer.byteLength(word) <= maxLexemeBytes) {
