@@ -1,4 +1,4 @@
-import { errorCodes, memorySources, revisionOperations } from '@memzero/core';
+import { contextPermissions, errorCodes, memorySources, revisionOperations } from '@memzero/core';
 
 import { z } from './zod.js';
 
@@ -61,6 +61,16 @@ export const contextSummarySchema = z
     memoryCount: z.number().int(),
     createdAt: timestamp,
     lastUpdatedAt: timestamp.nullable(),
+    owner: z.object({
+      type: z.enum(['self', 'user', 'team']),
+      name: z
+        .string()
+        .nullable()
+        .openapi({ description: "The team name or the owner's email; null for your own." }),
+    }),
+    permission: z.enum(contextPermissions).openapi({
+      description: 'manage: read, write and share; write: read and change memories; read: read only.',
+    }),
   })
   .openapi('ContextSummary');
 

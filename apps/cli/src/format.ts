@@ -84,13 +84,24 @@ export function formatRevision(revision: Revision, colors: Colors): string {
 }
 
 export function formatContexts(contexts: ContextSummary[], colors: Colors): string {
-  const width = Math.max(7, ...contexts.map((context) => context.name.length));
-  const header = colors.dim(`${'CONTEXT'.padEnd(width)}  MEMORIES  LAST CHANGE`);
-  const rows = contexts.map(
-    (context) =>
-      `${colors.green(context.name.padEnd(width))}  ${String(context.memoryCount).padStart(8)}  ${context.lastUpdatedAt ? shortTime(context.lastUpdatedAt) : '-'}`,
+  const width = Math.max(7, ...contexts.map((context) => [...context.name].length));
+  const ownerWidth = Math.max(5, ...contexts.map((context) => [...ownerLabel(context)].length));
+  const header = colors.dim(
+    `${'CONTEXT'.padEnd(width)}  MEMORIES  ${'LAST CHANGE'.padEnd(17)}  ${'OWNER'.padEnd(ownerWidth)}  PERMISSION`,
   );
+  const rows = contexts.map((context) => {
+    const changed = context.lastUpdatedAt ? shortTime(context.lastUpdatedAt) : '-';
+    return `${colors.green(printable(context.name).padEnd(width))}  ${String(context.memoryCount).padStart(8)}  ${changed.padEnd(17)}  ${printable(ownerLabel(context)).padEnd(ownerWidth)}  ${context.permission}`;
+  });
   return [header, ...rows].join('\n');
+}
+
+/** Who owns a context, in a table cell: `you`, `team NAME` or the owner's email. */
+function ownerLabel(context: ContextSummary): string {
+  if (context.owner.type === 'self') {
+    return 'you';
+  }
+  return context.owner.type === 'team' ? `team ${context.owner.name}` : (context.owner.name ?? '?');
 }
 
 /**

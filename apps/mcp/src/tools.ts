@@ -1,5 +1,6 @@
 import {
   addMemory,
+  type ContextOwner,
   deleteMemory,
   getMemory,
   limits,
@@ -477,7 +478,7 @@ const contextsTool: ToolDefinition = {
   name: 'list_contexts',
   title: 'List contexts',
   description:
-    'List the contexts (named collections of memories, such as one per project) with their memory counts. Use it to choose a context argument for the other tools.',
+    'List the contexts (named collections of memories, such as one per project) with their memory counts, owners and your permission: manage (read, write and share), write (read and change memories) or read (read only; add, update and delete fail there). Contexts of a team are named "team/name" and contexts another user shared are named "owner@example.com/name"; pass the name as shown as the context argument of the other tools.',
   inputSchema: {
     type: 'object',
     properties: {
@@ -492,7 +493,18 @@ const contextsTool: ToolDefinition = {
   outputSchema: {
     type: 'object',
     properties: {
-      contexts: { type: 'array', items: { type: 'object' } },
+      contexts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            memoryCount: { type: 'integer' },
+            owner: { type: 'object' },
+            permission: { type: 'string', enum: ['manage', 'write', 'read'] },
+          },
+        },
+      },
       omitted: { type: 'integer' },
     },
     required: ['contexts', 'omitted'],
@@ -509,10 +521,20 @@ const contextsTool: ToolDefinition = {
       (context) => needle === undefined || context.name.toLowerCase().includes(needle),
     );
     return fitListing(contexts, 'contexts', (kept) =>
-      kept.map((context) => `- ${context.name}: ${counted(context.memoryCount, 'memories')}`),
+      kept.map(
+        (context) =>
+          `- ${context.name}: ${counted(context.memoryCount, 'memories')}, ${ownerText(context.owner)}, permission ${context.permission}`,
+      ),
     );
   },
 };
+
+function ownerText(owner: ContextOwner): string {
+  if (owner.type === 'self') {
+    return 'yours';
+  }
+  return owner.type === 'team' ? `owned by team ${owner.name}` : `owned by ${owner.name}`;
+}
 
 /** Drop items from the end until the result fits the listing budget, and report how many were dropped. */
 function fitListing<T>(items: T[], key: string, render: (kept: T[]) => string[]): ToolOutput {

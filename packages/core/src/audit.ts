@@ -11,6 +11,17 @@ export const auditActions = [
   'admin.user_disable',
   'admin.user_enable',
   'admin.registration_change',
+  'team.create',
+  'team.rename',
+  'team.delete',
+  'team.invite',
+  'team.invite_revoke',
+  'team.join',
+  'team.member_remove',
+  'team.member_role',
+  'share.create',
+  'share.update',
+  'share.revoke',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -19,7 +30,10 @@ export interface AuditEntry {
   action: AuditAction;
   /** The user who acted; undefined for an anonymous attempt such as a failed login. */
   actorId?: string | undefined;
-  targetType?: 'user' | 'session' | 'api_key' | 'memory' | 'setting' | undefined;
+  targetType?:
+    'user' | 'session' | 'api_key' | 'memory' | 'setting' | 'team' | 'invite' | 'share' | undefined;
+  /** The team the action concerns; its owners can read the entry. */
+  teamId?: string | undefined;
   targetId?: string | undefined;
   /** Facts that identify what happened, such as the email of a failed login. Never secrets. */
   details?: Record<string, unknown> | undefined;
@@ -51,6 +65,8 @@ export type AuditRecorder = (entry: AuditEntry) => Promise<void>;
 
 export interface AuditQuery {
   actorId?: string | undefined;
+  /** Only the entries that concern this team. */
+  teamId?: string | undefined;
   action?: string | undefined;
   /** ISO 8601 times; `since` is inclusive and `until` exclusive. */
   since?: string | undefined;

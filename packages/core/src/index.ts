@@ -27,12 +27,26 @@ export {
   metadataSchema,
   newContextSchema,
   newMemorySchema,
+  parseContextName,
   parseInput,
   searchRequestSchema,
   tagSchema,
   tagsSchema,
+  teamNameSchema,
   validationError,
 } from './schemas.js';
+export type { ContextReference } from './schemas.js';
+export { contextPermissions, sharePermissions, teamRoles } from './teams.js';
+export type {
+  ContextOwner,
+  ContextPermission,
+  Share,
+  SharePermission,
+  Team,
+  TeamInvite,
+  TeamMember,
+  TeamRole,
+} from './teams.js';
 export type {
   ImportRecord,
   ImportRecordInput,

@@ -1,3 +1,5 @@
+import type { ContextOwner, ContextPermission } from './teams.js';
+
 /** Which client wrote a memory. */
 export const memorySources = ['cli', 'mcp', 'api', 'import'] as const;
 export type MemorySource = (typeof memorySources)[number];
@@ -57,6 +59,8 @@ export interface ContextSummary {
   createdAt: string;
   /** Time of the latest change to a memory in the context, or null when it is empty. */
   lastUpdatedAt: string | null;
+  owner: ContextOwner;
+  permission: ContextPermission;
 }
 
 export interface Page<T> {

@@ -19,16 +19,79 @@ export const contentSchema = z
     message: `must be at most ${limits.contentMaxChars} characters`,
   });
 
+const contextNameMessage =
+  'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit';
+
+/**
+ * A context name as the caller writes it: `notes` for one of their own contexts, `team/notes`
+ * for a context of a team, `owner@example.com/notes` for a context another user shared. Team
+ * names follow the pattern of context names and emails contain "@", so the part before the
+ * slash tells which of the two owns the context.
+ */
 export const contextNameSchema = z
   .string({ invalid_type_error: 'must be a string', required_error: 'is required' })
   .trim()
   .toLowerCase()
   .min(1, { message: 'must not be empty' })
-  .max(limits.contextMaxChars, { message: `must be at most ${limits.contextMaxChars} characters` })
-  .regex(contextPattern, {
-    message:
-      'may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit',
+  .superRefine((value, context) => {
+    const problem = contextNameProblem(value);
+    if (problem !== undefined) {
+      context.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }
   });
+
+/** The parts of a context name: the owner's qualifier, when the caller named one, and the name. */
+export interface ContextReference {
+  /** A team name, or an email for a context another user owns; undefined for the caller's own. */
+  owner?: { kind: 'team' | 'user'; name: string } | undefined;
+  name: string;
+}
+
+/** Split a valid context name (see `contextNameSchema`) into its owner and name. */
+export function parseContextName(value: string): ContextReference {
+  const slash = value.indexOf('/');
+  if (slash === -1) {
+    return { name: value };
+  }
+  const owner = value.slice(0, slash);
+  return {
+    owner: { kind: owner.includes('@') ? 'user' : 'team', name: owner },
+    name: value.slice(slash + 1),
+  };
+}
+
+function contextNameProblem(value: string): string | undefined {
+  const parts = value.split('/');
+  if (parts.length > 2) {
+    return 'may contain one "/", between a team name or an owner\'s email and the context name';
+  }
+  const name = parts.at(-1)!;
+  if (name.length === 0 || name.length > limits.contextMaxChars) {
+    return `must have a name of 1 to ${limits.contextMaxChars} characters after any "/"`;
+  }
+  if (!contextPattern.test(name)) {
+    return contextNameMessage;
+  }
+  if (parts.length === 2) {
+    const owner = parts[0]!;
+    const valid = owner.includes('@')
+      ? /^[^\s@]+@[^\s@]+$/.test(owner) && owner.length <= 254
+      : contextPattern.test(owner) && owner.length <= limits.contextMaxChars;
+    if (!valid) {
+      return 'must start with a team name or an owner\'s email before the "/", as in "team/notes"';
+    }
+  }
+  return undefined;
+}
+
+/** A team name: the same characters as a context name, unique on the server. */
+export const teamNameSchema = z
+  .string({ invalid_type_error: 'must be a string', required_error: 'is required' })
+  .trim()
+  .toLowerCase()
+  .min(1, { message: 'must not be empty' })
+  .max(limits.contextMaxChars, { message: `must be at most ${limits.contextMaxChars} characters` })
+  .regex(contextPattern, { message: contextNameMessage });
 
 export const tagSchema = z
   .string({ invalid_type_error: 'must be a string', required_error: 'is required' })

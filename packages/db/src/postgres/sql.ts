@@ -15,27 +15,76 @@ export function iso(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
-/** Columns selected for a memory; `m` is memories, `c` its context. */
-export const memoryColumns = `m.seq, m.id, m.content, c.name AS context, m.metadata, m.source,
+/**
+ * Access levels as numbers, so that the strongest of several grants is their maximum: a context
+ * reached through a read share and through a team is writable.
+ */
+export const accessLevel = { read: 1, write: 2, manage: 3 } as const;
+
+/**
+ * A subquery of the contexts a user can reach, one row per grant: `context_id` and `level`
+ * (see `accessLevel`). Its own contexts (manage), its teams' contexts (manage for owners and
+ * admins, write for members), and the contexts shared with it or with one of its teams. `user`
+ * is the placeholder of the user id. This is the one definition of who sees what: every query
+ * of a memory, a revision or a context filters by it.
+ */
+export function accessibleContexts(user: string): string {
+  return `SELECT c.id AS context_id, ${accessLevel.manage} AS level FROM contexts c WHERE c.owner_id = ${user}
+    UNION ALL
+    SELECT c.id, CASE WHEN tm.role = 'member' THEN ${accessLevel.write} ELSE ${accessLevel.manage} END
+    FROM contexts c JOIN team_members tm ON tm.team_id = c.team_id WHERE tm.user_id = ${user}
+    UNION ALL
+    SELECT s.context_id, CASE WHEN s.permission = 'write' THEN ${accessLevel.write} ELSE ${accessLevel.read} END
+    FROM shares s WHERE s.user_id = ${user}
+    UNION ALL
+    SELECT s.context_id, CASE WHEN s.permission = 'write' THEN ${accessLevel.write} ELSE ${accessLevel.read} END
+    FROM shares s JOIN team_members tm ON tm.team_id = s.team_id WHERE tm.user_id = ${user}`;
+}
+
+/** A condition that holds when `column`, a context id, is one the user can read. */
+export function readableContext(column: string, user: string): string {
+  return `${column} IN (SELECT a.context_id FROM (${accessibleContexts(user)}) a)`;
+}
+
+/** The user's strongest access level to the context `column`, or null when it has none. */
+export function contextLevel(column: string, user: string): string {
+  return `(SELECT max(a.level) FROM (${accessibleContexts(user)}) a WHERE a.context_id = ${column})`;
+}
+
+/**
+ * The name of context `c` as the user writes it: `name` for its own, `team/name` for a team's,
+ * `owner@example.com/name` for another user's context shared with it.
+ */
+export function contextLabel(user: string): string {
+  return `CASE WHEN c.owner_id = ${user} THEN c.name
+    WHEN c.team_id IS NOT NULL THEN (SELECT t.name FROM teams t WHERE t.id = c.team_id) || '/' || c.name
+    ELSE (SELECT coalesce(u.email, u.id) FROM users u WHERE u.id = c.owner_id) || '/' || c.name END`;
+}
+
+/** Columns selected for a memory; `m` is memories, `c` its context, `user` the reader's placeholder. */
+export function memoryColumns(user: string): string {
+  return `m.seq, m.id, m.content, ${contextLabel(user)} AS context, m.metadata, m.source,
   m.author_id, ${iso('m.created_at')} AS created_at, ${iso('m.updated_at')} AS updated_at,
   ${iso('m.expires_at')} AS expires_at, m.version,
   coalesce((SELECT json_agg(t.tag ORDER BY t.tag) FROM memory_tags t WHERE t.memory_id = m.id), '[]'::json) AS tags`;
+}
 
 /**
- * SQL conditions for the filters shared by list, search and export, joined with AND. The owner
- * and expiry conditions are always present, so no query can return another user's memory or
- * an expired one. `contextId` is the resolved id of `filter.context`.
+ * SQL conditions for the filters shared by list, search and export, joined with AND. The access
+ * and expiry conditions are always present, so no query can return a memory of a context the
+ * user cannot read, or an expired one. `user` is the placeholder of the user id; `contextId` is
+ * the resolved id of `filter.context`.
  */
 export function filterConditions(
   params: Parameters,
-  userId: string,
+  user: string,
   filter: MemoryFilter,
   contextId: string | undefined,
   now: string,
 ): string {
   const nowParam = params.add(now);
   const clauses = [
-    `c.owner_id = ${params.add(userId)}`,
+    readableContext('m.context_id', user),
     `(m.expires_at IS NULL OR m.expires_at > ${nowParam}::timestamptz)`,
   ];
 

@@ -3,6 +3,8 @@ import type { Pool, PoolClient } from 'pg';
 import {
   type AddResult,
   buildSnippet,
+  type ContextOwner,
+  type ContextPermission,
   type ContextSummary,
   contentHash,
   decodeCursor,
@@ -19,6 +21,7 @@ import {
   newId,
   notFound,
   type Page,
+  parseContextName,
   parseQuery,
   type Revision,
   type RevisionOperation,
@@ -32,10 +35,15 @@ import { isRetryable, translatePostgresError } from './errors.js';
 import { planPostgresSearch, type PostgresSearchPlan } from './search-plan.js';
 import type { SearchStatistics } from './statistics.js';
 import {
+  accessibleContexts,
+  accessLevel,
+  contextLabel,
+  contextLevel,
   filterConditions,
   iso,
   memoryColumns,
   Parameters,
+  readableContext,
   quoteLexeme,
   tsvectorLiteral,
   wordCount,
@@ -58,6 +66,14 @@ interface MemoryRow {
   version: number;
   tags: string[];
   search_text?: string;
+  /** The reader's access level to the memory's context (see `accessLevel`). */
+  level?: number;
+}
+
+/** A context the user can reach, with its strongest access level. */
+interface ResolvedContext {
+  id: string;
+  level: number;
 }
 
 interface RevisionRow {
@@ -112,7 +128,7 @@ export class PostgresStore implements MemoryStore {
   async add(input: NewMemory): Promise<AddResult> {
     return this.write(async (client) => {
       const now = this.timestamp();
-      const contextId = await this.ensureContext(client, input.context, now);
+      const contextId = await this.writableContext(client, input.context, now);
       const hash = contentHash(input.content);
 
       const existing = await this.findByHash(client, contextId, hash, now);
@@ -141,8 +157,9 @@ export class PostgresStore implements MemoryStore {
     return this.read(async () => {
       const now = this.timestamp();
       const params = new Parameters();
+      const user = params.add(this.userId);
       const contextId = await this.resolveContext(request.context);
-      let where = filterConditions(params, this.userId, request, contextId, now);
+      let where = filterConditions(params, user, request, contextId, now);
 
       if (request.cursor !== undefined) {
         const position = decodeCursor(request.cursor, { createdAt: 'string', id: 'string' });
@@ -151,7 +168,7 @@ export class PostgresStore implements MemoryStore {
       }
 
       const { rows } = await this.pool.query<MemoryRow>(
-        `SELECT ${memoryColumns} FROM memories m JOIN contexts c ON c.id = m.context_id
+        `SELECT ${memoryColumns(user)} FROM memories m JOIN contexts c ON c.id = m.context_id
          WHERE ${where}
          ORDER BY m.created_at DESC, m.id COLLATE "C" DESC LIMIT ${params.add(request.limit + 1)}`,
         params.values,
@@ -171,6 +188,7 @@ export class PostgresStore implements MemoryStore {
     return this.write(async (client) => {
       const now = this.timestamp();
       const current = await this.requireRow(client, id, now, { lock: true });
+      requireWrite(current);
 
       if (patch.expectedVersion !== undefined && patch.expectedVersion !== current.version) {
         throw new Mem0Error(
@@ -196,7 +214,7 @@ export class PostgresStore implements MemoryStore {
         return memory;
       }
 
-      const contextId = await this.ensureContext(client, context, now);
+      const contextId = await this.writableContext(client, context, now);
       const hash = contentHash(content);
       const duplicate = await this.findByHash(client, contextId, hash, now);
       if (duplicate && duplicate.id !== id) {
@@ -255,6 +273,7 @@ export class PostgresStore implements MemoryStore {
     return this.write(async (client) => {
       const now = this.timestamp();
       const row = await this.requireRow(client, id, now, { lock: true });
+      requireWrite(row);
       await this.deleteRow(client, row, now);
       return toMemory(row);
     });
@@ -263,10 +282,10 @@ export class PostgresStore implements MemoryStore {
   async history(id: string): Promise<Revision[]> {
     return this.read(async () => {
       const { rows } = await this.pool.query<RevisionRow>(
-        `SELECT r.memory_id, r.version, r.operation, r.content, c.name AS context, r.tags,
-           r.metadata, r.author_id, ${iso('r.created_at')} AS created_at
+        `SELECT r.memory_id, r.version, r.operation, r.content, ${contextLabel('$2')} AS context,
+           r.tags, r.metadata, r.author_id, ${iso('r.created_at')} AS created_at
          FROM revisions r JOIN contexts c ON c.id = r.context_id
-         WHERE r.memory_id = $1 AND c.owner_id = $2
+         WHERE r.memory_id = $1 AND ${readableContext('r.context_id', '$2')}
          ORDER BY r.version`,
         [id, this.userId],
       );
@@ -296,9 +315,10 @@ export class PostgresStore implements MemoryStore {
       }
 
       const params = new Parameters();
-      const where = filterConditions(params, this.userId, request, contextId, now);
+      const user = params.add(this.userId);
+      const where = filterConditions(params, user, request, contextId, now);
       const { rows } = await this.pool.query<MemoryRow & { score: number }>(
-        searchSql(plan, params, where, request.limit + 1, offset),
+        searchSql(plan, params, user, where, request.limit + 1, offset),
         params.values,
       );
 
@@ -314,44 +334,48 @@ export class PostgresStore implements MemoryStore {
 
   async contexts(): Promise<ContextSummary[]> {
     return this.read(async () => {
-      const { rows } = await this.pool.query<{
-        name: string;
-        created_at: string;
-        memory_count: number;
-        last_updated_at: string | null;
-      }>(
-        `SELECT c.name, ${iso('c.created_at')} AS created_at, count(m.seq)::int AS memory_count,
-           ${iso('max(m.updated_at)')} AS last_updated_at
-         FROM contexts c
-         LEFT JOIN memories m ON m.context_id = c.id
-           AND (m.expires_at IS NULL OR m.expires_at > $2::timestamptz)
-         WHERE c.owner_id = $1
-         GROUP BY c.id
-         ORDER BY c.name COLLATE "C"`,
+      const { rows } = await this.pool.query<ContextRow>(
+        `SELECT * FROM (
+           SELECT ${contextLabel('$1')} AS name, c.owner_id = $1 AS own, t.name AS team_name,
+             u.email AS owner_email, a.level, ${iso('c.created_at')} AS created_at,
+             count(m.seq)::int AS memory_count, ${iso('max(m.updated_at)')} AS last_updated_at,
+             CASE WHEN c.owner_id = $1 THEN 0 WHEN c.team_id IS NOT NULL THEN 1 ELSE 2 END AS rank
+           FROM (
+             SELECT x.context_id, max(x.level) AS level FROM (${accessibleContexts('$1')}) x
+             GROUP BY x.context_id
+           ) a
+           JOIN contexts c ON c.id = a.context_id
+           LEFT JOIN teams t ON t.id = c.team_id
+           LEFT JOIN users u ON u.id = c.owner_id
+           LEFT JOIN memories m ON m.context_id = c.id
+             AND (m.expires_at IS NULL OR m.expires_at > $2::timestamptz)
+           GROUP BY c.id, t.name, u.email, a.level
+         ) AS listed
+         ORDER BY rank, name COLLATE "C"`,
         [this.userId, this.timestamp()],
       );
-
-      return rows.map((row) => ({
-        name: row.name,
-        memoryCount: row.memory_count,
-        createdAt: row.created_at,
-        lastUpdatedAt: row.last_updated_at,
-      }));
+      return rows.map(toContextSummary);
     });
   }
 
   async createContext(name: string): Promise<ContextSummary> {
     return this.write(async (client) => {
       const now = this.timestamp();
-      const { rowCount } = await client.query(
-        `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
-         ON CONFLICT (owner_id, name) DO NOTHING`,
-        [newId(this.now()), name, this.userId, now],
-      );
-      if (rowCount === 0) {
-        throw new Mem0Error('conflict', `You already have a context named "${name}".`);
+      if ((await this.findContext(client, name)) !== undefined) {
+        throw new Mem0Error('conflict', `A context named "${name}" already exists.`);
       }
-      return { name, memoryCount: 0, createdAt: now, lastUpdatedAt: null };
+      const created = await this.createMissingContext(client, name, now);
+      const reference = parseContextName(name);
+      return {
+        name,
+        memoryCount: 0,
+        createdAt: now,
+        lastUpdatedAt: null,
+        owner: reference.owner
+          ? { type: 'team', name: reference.owner.name }
+          : { type: 'self', name: null },
+        permission: permissionOf(created.level),
+      };
     });
   }
 
@@ -409,10 +433,11 @@ export class PostgresStore implements MemoryStore {
       let after = { createdAt: '1970-01-01T00:00:00.000Z', id: '' };
       for (;;) {
         const params = new Parameters();
-        const where = filterConditions(params, this.userId, filter, contextId, now);
+        const user = params.add(this.userId);
+        const where = filterConditions(params, user, filter, contextId, now);
         const createdAt = params.add(after.createdAt);
         const { rows } = await client.query<MemoryRow>(
-          `SELECT ${memoryColumns} FROM memories m JOIN contexts c ON c.id = m.context_id
+          `SELECT ${memoryColumns(user)} FROM memories m JOIN contexts c ON c.id = m.context_id
            WHERE ${where}
              AND (m.created_at > ${createdAt}::timestamptz
                OR (m.created_at = ${createdAt}::timestamptz AND m.id COLLATE "C" > ${params.add(after.id)}))
@@ -446,19 +471,19 @@ export class PostgresStore implements MemoryStore {
     now: string,
     contextIds: Map<string, string>,
   ): Promise<ImportOutcome> {
-    const owner = await client.query<{ owner_id: string }>(
-      'SELECT c.owner_id FROM memories m JOIN contexts c ON c.id = m.context_id WHERE m.id = $1',
-      [record.id],
+    const taken = await client.query<{ level: number | null }>(
+      `SELECT ${contextLevel('m.context_id', '$2')} AS level FROM memories m WHERE m.id = $1`,
+      [record.id, this.userId],
     );
-    if (owner.rows.length > 0) {
-      return owner.rows[0]!.owner_id === this.userId
-        ? { status: 'duplicate', id: record.id }
-        : { status: 'rejected', reason: `The id ${record.id} is already used by another account.` };
+    if (taken.rows.length > 0) {
+      return taken.rows[0]!.level === null
+        ? { status: 'rejected', reason: `The id ${record.id} is already used by another account.` }
+        : { status: 'duplicate', id: record.id };
     }
 
     let contextId = contextIds.get(record.context);
     if (contextId === undefined) {
-      contextId = await this.ensureContext(client, record.context, now);
+      contextId = await this.writableContext(client, record.context, now);
       contextIds.set(record.context, contextId);
     }
 
@@ -533,9 +558,12 @@ export class PostgresStore implements MemoryStore {
     lock = false,
   ): Promise<MemoryRow | undefined> {
     const { rows } = await db.query<MemoryRow>(
-      `SELECT ${memoryColumns}, m.search_text FROM memories m JOIN contexts c ON c.id = m.context_id
-       WHERE m.id = $1 AND c.owner_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3::timestamptz)
-       ${lock ? 'FOR UPDATE OF m' : ''}`,
+      `SELECT * FROM (
+         SELECT ${memoryColumns('$2')}, m.search_text, ${contextLevel('m.context_id', '$2')} AS level
+         FROM memories m JOIN contexts c ON c.id = m.context_id
+         WHERE m.id = $1 AND (m.expires_at IS NULL OR m.expires_at > $3::timestamptz)
+         ${lock ? 'FOR UPDATE OF m' : ''}
+       ) AS found WHERE level IS NOT NULL`,
       [id, this.userId, now],
     );
     return rows[0];
@@ -558,7 +586,32 @@ export class PostgresStore implements MemoryStore {
     return toMemory(await this.requireRow(db, id, now));
   }
 
-  /** Look up the id of one of the user's contexts by name; reject an unknown name. */
+  /**
+   * Find a context by the name the user writes (see `parseContextName`) among those the user
+   * can reach, with the user's access level. Undefined when it does not exist or is not visible.
+   */
+  private async findContext(db: Queryable, name: string): Promise<ResolvedContext | undefined> {
+    const reference = parseContextName(name);
+    const owner = reference.owner;
+    const scope =
+      owner === undefined
+        ? 'c.owner_id = $1'
+        : owner.kind === 'team'
+          ? 'c.team_id = (SELECT t.id FROM teams t WHERE t.name = $3)'
+          : 'c.owner_id = (SELECT u.id FROM users u WHERE u.email = $3)';
+    const { rows } = await db.query<ResolvedContext>(
+      `SELECT * FROM (
+         SELECT c.id, ${contextLevel('c.id', '$1')} AS level FROM contexts c
+         WHERE ${scope} AND c.name = $2
+       ) AS found WHERE level IS NOT NULL`,
+      owner === undefined
+        ? [this.userId, reference.name]
+        : [this.userId, reference.name, owner.name],
+    );
+    return rows[0];
+  }
+
+  /** Look up the id of a context the user can read; reject a name it cannot see. */
   private async resolveContext(
     name: string | undefined,
     db: Queryable = this.pool,
@@ -566,27 +619,61 @@ export class PostgresStore implements MemoryStore {
     if (name === undefined) {
       return undefined;
     }
-    const { rows } = await db.query<{ id: string }>(
-      'SELECT id FROM contexts WHERE owner_id = $1 AND name = $2',
-      [this.userId, name],
-    );
-    if (rows.length === 0) {
-      throw notFound(`No context named "${name}". List your contexts to see their names.`);
+    const context = await this.findContext(db, name);
+    if (context === undefined) {
+      throw unknownContext(name);
     }
-    return rows[0]!.id;
+    return context.id;
   }
 
-  private async ensureContext(client: PoolClient, name: string, now: string): Promise<string> {
-    await client.query(
-      `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
-       ON CONFLICT (owner_id, name) DO NOTHING`,
-      [newId(this.now()), name, this.userId, now],
-    );
-    const { rows } = await client.query<{ id: string }>(
-      'SELECT id FROM contexts WHERE owner_id = $1 AND name = $2',
-      [this.userId, name],
-    );
-    return rows[0]!.id;
+  /**
+   * Return the id of a context the user may write to. The user's own context, or one of a team
+   * the user belongs to, is created when missing. Rejects with `not_found` when the user cannot
+   * see the context and with `forbidden` when the user may only read it.
+   */
+  private async writableContext(client: PoolClient, name: string, now: string): Promise<string> {
+    const context =
+      (await this.findContext(client, name)) ??
+      (await this.createMissingContext(client, name, now));
+    if (context.level < accessLevel.write) {
+      throw new Mem0Error(
+        'forbidden',
+        `The context "${name}" is shared with you to read only. Ask its owner for write access.`,
+      );
+    }
+    return context.id;
+  }
+
+  private async createMissingContext(
+    client: PoolClient,
+    name: string,
+    now: string,
+  ): Promise<ResolvedContext> {
+    const reference = parseContextName(name);
+    if (reference.owner === undefined) {
+      await client.query(
+        `INSERT INTO contexts (id, name, owner_id, created_at) VALUES ($1, $2, $3, $4::timestamptz)
+         ON CONFLICT (owner_id, name) DO NOTHING`,
+        [newId(this.now()), reference.name, this.userId, now],
+      );
+    } else if (reference.owner.kind === 'team') {
+      // Any member of a team may start a context of the team, as writing to it would.
+      const { rowCount } = await client.query(
+        `INSERT INTO contexts (id, name, team_id, created_at)
+         SELECT $1, $2, tm.team_id, $4::timestamptz
+         FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE t.name = $5 AND tm.user_id = $3
+         ON CONFLICT (team_id, name) DO NOTHING`,
+        [newId(this.now()), reference.name, this.userId, now, reference.owner.name],
+      );
+      if (rowCount === 0 && (await this.findContext(client, name)) === undefined) {
+        throw unknownContext(name);
+      }
+    } else {
+      // Another user's context is reached only through a share; it is never created here.
+      throw unknownContext(name);
+    }
+    return (await this.findContext(client, name))!;
   }
 
   private async findByHash(
@@ -611,10 +698,10 @@ export class PostgresStore implements MemoryStore {
     now: string,
   ): Promise<void> {
     const { rows } = await client.query<MemoryRow>(
-      `SELECT ${memoryColumns}, m.search_text FROM memories m JOIN contexts c ON c.id = m.context_id
+      `SELECT ${memoryColumns('$4')}, m.search_text FROM memories m JOIN contexts c ON c.id = m.context_id
        WHERE m.context_id = $1 AND m.content_hash = $2 AND m.expires_at <= $3::timestamptz
        FOR UPDATE OF m`,
-      [contextId, hash, now],
+      [contextId, hash, now, this.userId],
     );
     if (rows[0]) {
       await this.deleteRow(client, rows[0], now);
@@ -733,6 +820,7 @@ export class PostgresStore implements MemoryStore {
 function searchSql(
   plan: PostgresSearchPlan,
   params: Parameters,
+  user: string,
   where: string,
   limit: number,
   offset: number,
@@ -775,7 +863,7 @@ function searchSql(
       : 'h.score DESC, m.created_at DESC, m.id COLLATE "C" DESC';
 
   return `WITH hits AS MATERIALIZED (${hits})
-    SELECT ${memoryColumns}, h.score
+    SELECT ${memoryColumns(user)}, h.score
     FROM hits h JOIN memories m ON m.seq = h.seq JOIN contexts c ON c.id = m.context_id
     ORDER BY ${order}`;
 }
@@ -798,6 +886,51 @@ function termFrequency(params: Parameters, term: string, prefix: boolean): strin
   }
   const query = params.add(quoteLexeme(term));
   return `round(1 / (1.64493406685 - ts_rank('{1,1,1,1}'::float4[], m.search_vector, ${query}::tsquery, 0) * 1.64493406685) - 0.5)`;
+}
+
+/** Reject a change to a memory that the user can read but not write. */
+function requireWrite(row: MemoryRow): void {
+  if ((row.level ?? 0) < accessLevel.write) {
+    throw new Mem0Error(
+      'forbidden',
+      `Memory ${row.id} is in the context "${row.context}", which is shared with you to read only. Ask its owner for write access.`,
+    );
+  }
+}
+
+function unknownContext(name: string): Mem0Error {
+  return notFound(`No context named "${name}". List your contexts to see their names.`);
+}
+
+function permissionOf(level: number): ContextPermission {
+  return level >= accessLevel.manage ? 'manage' : level >= accessLevel.write ? 'write' : 'read';
+}
+
+interface ContextRow {
+  name: string;
+  own: boolean;
+  team_name: string | null;
+  owner_email: string | null;
+  level: number;
+  created_at: string;
+  memory_count: number;
+  last_updated_at: string | null;
+}
+
+function toContextSummary(row: ContextRow): ContextSummary {
+  const owner: ContextOwner = row.own
+    ? { type: 'self', name: null }
+    : row.team_name !== null
+      ? { type: 'team', name: row.team_name }
+      : { type: 'user', name: row.owner_email };
+  return {
+    name: row.name,
+    memoryCount: row.memory_count,
+    createdAt: row.created_at,
+    lastUpdatedAt: row.last_updated_at,
+    owner,
+    permission: permissionOf(row.level),
+  };
 }
 
 function toMemory(row: MemoryRow): Memory {

@@ -17,6 +17,11 @@ const createLedger = `CREATE TABLE IF NOT EXISTS "_mem0_migrations" (
  * runs in its own IMMEDIATE transaction, which takes the write lock before re-reading the
  * version: when several processes start at once, one applies a migration and the others wait
  * (busy timeout), then see it applied and skip it. Rejects a database written by newer code.
+ *
+ * Foreign keys are off while migrations run: a migration that rebuilds a table (create the new
+ * table, copy, drop the old one) would otherwise delete every row that refers to the old table
+ * through ON DELETE CASCADE. The pragma has no effect inside a transaction, so it is set around
+ * them, and each migration checks the keys before it commits.
  */
 export function migrateSqlite(
   db: Database.Database,
@@ -28,6 +33,16 @@ export function migrateSqlite(
   }
   checkNotNewer(current, migrations.length);
 
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    applyPending(db, migrations);
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
+}
+
+function applyPending(db: Database.Database, migrations: readonly Migration[]): void {
   for (let index = 0; index < migrations.length; index++) {
     const migration = migrations[index]!;
     const apply = db.transaction(() => {
@@ -42,6 +57,13 @@ export function migrateSqlite(
 
       db.exec(createLedger);
       db.exec(migration.sql);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) {
+        throw new Mem0Error(
+          'internal',
+          `Migration ${migration.name} would leave ${broken.length} rows referring to missing rows; it was not applied.`,
+        );
+      }
       db.prepare(
         'INSERT INTO "_mem0_migrations" ("name", "checksum", "applied_at") VALUES (?, ?, ?)',
       ).run(migration.name, migration.checksum, new Date().toISOString());

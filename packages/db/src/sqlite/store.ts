@@ -3,12 +3,14 @@ import type Database from 'better-sqlite3';
 import {
   type AddResult,
   buildSnippet,
+  type ContextOwner,
   type ContextSummary,
   contentHash,
   decodeCursor,
   encodeCursor,
   type ImportOutcome,
   type ImportRecord,
+  invalidArgument,
   type ListRequest,
   Mem0Error,
   type Memory,
@@ -300,6 +302,8 @@ export class SqliteStore implements MemoryStore {
         memoryCount: row.memory_count,
         createdAt: row.created_at,
         lastUpdatedAt: row.last_updated_at,
+        owner: selfOwner,
+        permission: 'manage' as const,
       }));
     });
   }
@@ -314,7 +318,14 @@ export class SqliteStore implements MemoryStore {
         throw new Mem0Error('conflict', `You already have a context named "${name}".`);
       }
       this.ensureContext(name, now);
-      return { name, memoryCount: 0, createdAt: now, lastUpdatedAt: null };
+      return {
+        name,
+        memoryCount: 0,
+        createdAt: now,
+        lastUpdatedAt: null,
+        owner: selfOwner,
+        permission: 'manage',
+      };
     });
   }
 
@@ -491,6 +502,7 @@ export class SqliteStore implements MemoryStore {
     if (name === undefined) {
       return undefined;
     }
+    rejectQualifiedName(name);
     const id = this.statement('SELECT id FROM contexts WHERE owner_id = ? AND name = ?')
       .pluck()
       .get(this.userId, name) as string | undefined;
@@ -501,6 +513,7 @@ export class SqliteStore implements MemoryStore {
   }
 
   private ensureContext(name: string, now: string): string {
+    rejectQualifiedName(name);
     const existing = this.statement('SELECT id FROM contexts WHERE owner_id = ? AND name = ?')
       .pluck()
       .get(this.userId, name) as string | undefined;
@@ -630,6 +643,18 @@ export class SqliteStore implements MemoryStore {
       JSON.stringify(state.metadata),
       this.userId,
       createdAt,
+    );
+  }
+}
+
+/** Every context of a local database belongs to its one user. */
+const selfOwner: ContextOwner = { type: 'self', name: null };
+
+/** Contexts named `team/name` or `owner@example.com/name` exist only on a team server. */
+function rejectQualifiedName(name: string): void {
+  if (name.includes('/')) {
+    throw invalidArgument(
+      `The context "${name}" names a team or another user's context; those exist only on a team server. Use a name without "/" here.`,
     );
   }
 }
