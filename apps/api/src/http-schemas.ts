@@ -69,7 +69,8 @@ export const contextSummarySchema = z
         .openapi({ description: "The team name or the owner's email; null for your own." }),
     }),
     permission: z.enum(contextPermissions).openapi({
-      description: 'manage: read, write and share; write: read and change memories; read: read only.',
+      description:
+        'manage: read, write and share; write: read and change memories; read: read only.',
     }),
   })
   .openapi('ContextSummary');

@@ -13,11 +13,20 @@ import {
   createBearerStrategy,
   type Principal,
 } from '@memzero/auth';
-import { apiKeyScopes, isoTimestampSchema, Mem0Error, notFound, parseInput } from '@memzero/core';
+import {
+  apiKeyScopes,
+  type AuditOrigin,
+  isoTimestampSchema,
+  Mem0Error,
+  notFound,
+  parseInput,
+  type Team,
+} from '@memzero/core';
 import {
   PostgresAccountRepository,
   PostgresAdministration,
   type PostgresDatabase,
+  PostgresTeams,
 } from '@memzero/db/postgres';
 
 import { type AppOptions, createApp, type RouteKit } from './app.js';
@@ -33,6 +42,7 @@ import {
   registrationSetting,
   withDeletionAudit,
 } from './routes/admin.js';
+import { documentTeamRoutes, teamRoutes } from './routes/teams.js';
 
 // The `iss` and `aud` claims of access tokens. Fixed names: a token of another service, even
 // one signed with the same secret, carries other claims and is rejected.
@@ -43,6 +53,8 @@ const credentialsSchema = z.strictObject({
   email: z.string().trim().toLowerCase().email().max(254),
   password: z.string(),
   name: z.string().trim().min(1).max(100).optional(),
+  /** A team invite for this email, redeemed with the registration or login. */
+  inviteToken: z.string().trim().min(1).max(200).optional(),
 });
 
 const refreshSchema = z.strictObject({ refreshToken: z.string().min(1).max(512) });
@@ -119,25 +131,39 @@ export function createTeamApp(options: TeamAppOptions): Express {
   const { database, auth, ...appOptions } = options;
   const administration = new PostgresAdministration(database.pool);
   const audit = auditRecorder(administration, appOptions.logger);
+  const teams = new PostgresTeams(database.pool, { audit });
   return createApp({
     ...appOptions,
     authenticate: (token) => auth.authenticate(token),
     authenticateRequest: passportAuthentication(auth),
     storeFor: (principal, origin) =>
-      withDeletionAudit(database.storeFor(principal.userId), principal.userId, origin, audit),
+      withDeletionAudit(
+        database.storeFor(principal.userId),
+        principal.userId,
+        origin,
+        audit,
+        (team) => administration.teamIdByName(team),
+      ),
     ready: () => database.ready(),
     extraRoutes: (router, kit) => {
-      accountRoutes(router, kit, auth);
+      accountRoutes(router, kit, auth, teams);
       adminRoutes(router, kit, { auth, administration, audit });
+      teamRoutes(router, kit, { teams, administration });
     },
     document: (registry) => {
       documentAccountRoutes(registry);
       documentAdminRoutes(registry);
+      documentTeamRoutes(registry);
     },
   });
 }
 
-function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
+function accountRoutes(
+  router: Router,
+  kit: RouteKit,
+  auth: AuthService,
+  teams: PostgresTeams,
+): void {
   const emailOf = (request: Request) => {
     const email = (request.body as { email?: unknown } | undefined)?.email;
     return typeof email === 'string' ? email.trim().toLowerCase() : undefined;
@@ -152,9 +178,16 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.jsonBody,
     ...kit.limiters.credentials('register', emailOf),
     async (request, response) => {
-      const input = parseInput(credentialsSchema, jsonObject(request.body));
-      await auth.register(input, originOf(request));
-      sendTokens(response, 201, await auth.login(input.email, input.password, originOf(request)));
+      const { inviteToken, ...input } = parseInput(credentialsSchema, jsonObject(request.body));
+      const origin = originOf(request);
+      // The invite is checked before the account exists, so a bad token creates nothing.
+      if (inviteToken !== undefined) {
+        await teams.checkInvite(inviteToken, input.email);
+      }
+      await auth.register(input, origin, { invited: inviteToken !== undefined });
+      const tokens = await auth.login(input.email, input.password, origin);
+      const team = await joinWithInvite(teams, tokens, inviteToken, origin);
+      sendTokens(response, 201, tokens, team);
     },
   );
 
@@ -163,8 +196,14 @@ function accountRoutes(router: Router, kit: RouteKit, auth: AuthService): void {
     ...kit.jsonBody,
     ...kit.limiters.credentials('login', emailOf, { failuresOnly: true }),
     async (request, response) => {
-      const input = parseInput(credentialsSchema, jsonObject(request.body));
-      sendTokens(response, 200, await auth.login(input.email, input.password, originOf(request)));
+      const { inviteToken, ...input } = parseInput(credentialsSchema, jsonObject(request.body));
+      const origin = originOf(request);
+      if (inviteToken !== undefined) {
+        await teams.checkInvite(inviteToken, input.email);
+      }
+      const tokens = await auth.login(input.email, input.password, origin);
+      const team = await joinWithInvite(teams, tokens, inviteToken, origin);
+      sendTokens(response, 200, tokens, team);
     },
   );
 
@@ -379,6 +418,23 @@ const requireSession: RequestHandler = (_request, response, next) => {
   next();
 };
 
-function sendTokens(response: Response, status: number, tokens: AuthTokens): void {
-  response.status(status).set('Cache-Control', 'no-store').json(tokens);
+/** Redeem an invite for the user who just registered or logged in; the team joined, if any. */
+async function joinWithInvite(
+  teams: PostgresTeams,
+  tokens: AuthTokens,
+  inviteToken: string | undefined,
+  origin: AuditOrigin,
+): Promise<Team | undefined> {
+  if (inviteToken === undefined) {
+    return undefined;
+  }
+  const actor = { userId: tokens.user.id, origin };
+  return teams.acceptInvite(actor, tokens.user.email ?? '', inviteToken);
+}
+
+function sendTokens(response: Response, status: number, tokens: AuthTokens, team?: Team): void {
+  response
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .json(team === undefined ? tokens : { ...tokens, team });
 }

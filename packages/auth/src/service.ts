@@ -164,14 +164,17 @@ export class AuthService {
   /**
    * Create an account as the registration policy allows; the first account becomes the admin.
    * Rejects with `forbidden` when the policy does not allow it, `validation_failed` on a bad
-   * email, name or password, and `conflict` when the email is taken.
+   * email, name or password, and `conflict` when the email is taken. `invited` is set when the
+   * caller holds a valid team invite for this email: an invite admits its invitee whatever the
+   * policy, so a team can grow on a server whose registration is closed.
    */
   async register(
     input: { email: string; password: string; name?: string | null },
     origin?: AuditOrigin,
+    options: { invited?: boolean } = {},
   ): Promise<User> {
     const override = await this.registrationOverride?.();
-    const policy = override ?? this.registration;
+    const policy = options.invited ? 'open' : (override ?? this.registration);
     const setBy = override === undefined ? 'environment' : 'administrator';
     if (policy === 'closed') {
       throw registrationClosed(setBy);
@@ -206,7 +209,11 @@ export class AuthService {
       actorId: user.id,
       targetType: 'user',
       targetId: user.id,
-      details: { email: user.email, admin: user.isAdmin },
+      details: {
+        email: user.email,
+        admin: user.isAdmin,
+        ...(options.invited ? { invited: true } : {}),
+      },
     });
     return withoutPasswordHash(user);
   }

@@ -6,6 +6,7 @@ import { type AuthService, type RegistrationPolicy, registrationPolicies } from 
 import {
   type AuditEntry,
   type AuditOrigin,
+  type AuditPage,
   type AuditRecorder,
   auditActions,
   invalidArgument,
@@ -13,6 +14,7 @@ import {
   Mem0Error,
   notFound,
   type MemoryStore,
+  parseContextName,
   parseInput,
   type UserRecord,
   validationError,
@@ -41,7 +43,7 @@ const userListQuerySchema = z.strictObject({
   cursor: z.string().min(1).optional(),
 });
 
-const auditQuerySchema = z.strictObject({
+export const auditQuerySchema = z.strictObject({
   actor: z.string().trim().min(1).max(254).optional(),
   action: z.enum(auditActions).optional(),
   since: isoTimestampSchema.optional(),
@@ -54,7 +56,7 @@ const auditQuerySchema = z.strictObject({
  * Parse a query string: a parameter given twice, an unknown one or an invalid value is a
  * malformed request (400), as on the memory routes.
  */
-function parseQuery<T extends z.ZodTypeAny>(
+export function parseQuery<T extends z.ZodTypeAny>(
   schema: T,
   query: Record<string, unknown>,
 ): z.output<T> {
@@ -128,17 +130,21 @@ export function withDeletionAudit(
   actorId: string,
   origin: AuditOrigin,
   audit: AuditRecorder,
+  teamIdOf: (context: string) => Promise<string | undefined> = async () => undefined,
 ): MemoryStore {
   return new Proxy(store, {
     get(target, property) {
       if (property === 'delete') {
         return async (id: string) => {
           const deleted = await target.delete(id);
+          // A deletion in a team's context is part of the team's log too.
+          const owner = parseContextName(deleted.context).owner;
           await audit({
             action: 'memory.delete',
             actorId,
             targetType: 'memory',
             targetId: deleted.id,
+            teamId: owner?.kind === 'team' ? await teamIdOf(owner.name) : undefined,
             details: { context: deleted.context },
             origin,
           });
@@ -275,33 +281,48 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
     },
   );
 
-  /** Resolve `actor` (an id, in any case, or an email) to a user id; an unknown email is 404. */
-  const actorIdOf = async (actor: string | undefined): Promise<string | undefined> => {
-    if (actor === undefined || !actor.includes('@')) {
-      return actor !== undefined && ulidPattern.test(actor) ? actor.toUpperCase() : actor;
-    }
-    const id = await administration.userIdByEmail(actor);
-    if (id === undefined) {
-      throw notFound(`No account has the email ${actor}. "mem0 admin users" lists them.`);
-    }
-    return id;
-  };
-
   router.get('/v1/admin/audit', ...guards('read'), async (request, response) => {
-    const query = parseQuery(auditQuerySchema, request.query);
-    if (
-      query.since !== undefined &&
-      query.until !== undefined &&
-      Date.parse(query.since) >= Date.parse(query.until)
-    ) {
-      throw invalidArgument('since must be earlier than until.');
-    }
-    const page = await administration.listAudit({
-      ...query,
-      actorId: await actorIdOf(query.actor),
-    });
-    response.json(page);
+    response.json(await auditPage(administration, request.query));
   });
+}
+
+/**
+ * Read one page of the audit log for the query string of a request: filters by actor (an id,
+ * in any case, or an email), action and time range, and `teamId` when given.
+ */
+export async function auditPage(
+  administration: PostgresAdministration,
+  queryString: Record<string, unknown>,
+  teamId?: string,
+): Promise<AuditPage> {
+  const query = parseQuery(auditQuerySchema, queryString);
+  if (
+    query.since !== undefined &&
+    query.until !== undefined &&
+    Date.parse(query.since) >= Date.parse(query.until)
+  ) {
+    throw invalidArgument('since must be earlier than until.');
+  }
+  return administration.listAudit({
+    ...query,
+    teamId,
+    actorId: await actorIdOf(administration, query.actor),
+  });
+}
+
+/** Resolve `actor` (an id, in any case, or an email) to a user id; an unknown email is 404. */
+async function actorIdOf(
+  administration: PostgresAdministration,
+  actor: string | undefined,
+): Promise<string | undefined> {
+  if (actor === undefined || !actor.includes('@')) {
+    return actor !== undefined && ulidPattern.test(actor) ? actor.toUpperCase() : actor;
+  }
+  const id = await administration.userIdByEmail(actor);
+  if (id === undefined) {
+    throw notFound(`No account has the email ${actor}.`);
+  }
+  return id;
 }
 
 /** Describe the administrator's routes in `/openapi.json`. */

@@ -54,8 +54,9 @@ export class PostgresAdministration {
     await this.run(() =>
       this.pool.query(
         `INSERT INTO audit_events
-           (id, occurred_at, actor_id, action, target_type, target_id, ip, user_agent, details)
-         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
+           (id, occurred_at, actor_id, action, target_type, target_id, ip, user_agent, details,
+            team_id)
+         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
         [
           newId(),
           occurredAt,
@@ -66,6 +67,7 @@ export class PostgresAdministration {
           entry.origin?.ip ?? null,
           entry.origin?.userAgent?.slice(0, 512) ?? null,
           JSON.stringify(entry.details ?? {}),
+          entry.teamId ?? null,
         ],
       ),
     );
@@ -82,6 +84,9 @@ export class PostgresAdministration {
 
     if (query.actorId !== undefined) {
       conditions.push(`actor_id = ${add(query.actorId)}`);
+    }
+    if (query.teamId !== undefined) {
+      conditions.push(`team_id = ${add(query.teamId)}`);
     }
     if (query.action !== undefined) {
       conditions.push(`action = ${add(query.action)}`);
@@ -155,6 +160,22 @@ export class PostgresAdministration {
       this.pool.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [
         email.trim().toLowerCase(),
       ]),
+    );
+    return rows[0]?.id;
+  }
+
+  /** The email of a user, or undefined when there is no such user. */
+  async emailOf(userId: string): Promise<string | undefined> {
+    const { rows } = await this.run(() =>
+      this.pool.query<{ email: string | null }>('SELECT email FROM users WHERE id = $1', [userId]),
+    );
+    return rows[0]?.email ?? undefined;
+  }
+
+  /** The id of a team by name, or undefined when there is none. */
+  async teamIdByName(name: string): Promise<string | undefined> {
+    const { rows } = await this.run(() =>
+      this.pool.query<{ id: string }>('SELECT id FROM teams WHERE name = $1', [name]),
     );
     return rows[0]?.id;
   }

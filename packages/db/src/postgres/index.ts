@@ -6,3 +6,5 @@ export { migratePostgres } from './migrate.js';
 export { postgresMigrations } from '../migrations/generated.js';
 export { PostgresAccountRepository } from './accounts.js';
 export { PostgresAdministration } from './administration.js';
+export { PostgresTeams, defaultInviteLifetimeMs, maxInviteLifetimeMs } from './teams.js';
+export type { Actor, Grantee, PostgresTeamsOptions } from './teams.js';

@@ -31,6 +31,7 @@ import {
 } from '@memzero/core';
 
 import { nextSearchCursor, searchOffset } from '../search/cursor.js';
+import { findContext } from './access.js';
 import { isRetryable, translatePostgresError } from './errors.js';
 import { planPostgresSearch, type PostgresSearchPlan } from './search-plan.js';
 import type { SearchStatistics } from './statistics.js';
@@ -586,29 +587,8 @@ export class PostgresStore implements MemoryStore {
     return toMemory(await this.requireRow(db, id, now));
   }
 
-  /**
-   * Find a context by the name the user writes (see `parseContextName`) among those the user
-   * can reach, with the user's access level. Undefined when it does not exist or is not visible.
-   */
   private async findContext(db: Queryable, name: string): Promise<ResolvedContext | undefined> {
-    const reference = parseContextName(name);
-    const owner = reference.owner;
-    const scope =
-      owner === undefined
-        ? 'c.owner_id = $1'
-        : owner.kind === 'team'
-          ? 'c.team_id = (SELECT t.id FROM teams t WHERE t.name = $3)'
-          : 'c.owner_id = (SELECT u.id FROM users u WHERE u.email = $3)';
-    const { rows } = await db.query<ResolvedContext>(
-      `SELECT * FROM (
-         SELECT c.id, ${contextLevel('c.id', '$1')} AS level FROM contexts c
-         WHERE ${scope} AND c.name = $2
-       ) AS found WHERE level IS NOT NULL`,
-      owner === undefined
-        ? [this.userId, reference.name]
-        : [this.userId, reference.name, owner.name],
-    );
-    return rows[0];
+    return findContext(db, this.userId, name);
   }
 
   /** Look up the id of a context the user can read; reject a name it cannot see. */

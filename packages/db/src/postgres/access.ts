@@ -1,0 +1,45 @@
+import { parseContextName } from '@memzero/core';
+
+import { contextLevel } from './sql.js';
+
+/** A query runner: the pool or a client in a transaction. */
+interface Queryable {
+  query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** A context the user can reach, with its strongest access level (see `accessLevel`). */
+export interface ReachableContext {
+  id: string;
+  level: number;
+  /** The team that owns the context, or null for a user's context. */
+  team_id: string | null;
+  owner_id: string | null;
+}
+
+/**
+ * Find a context by the name a user writes (`notes`, `team/notes`, `owner@example.com/notes`)
+ * among the contexts that user can reach. Undefined when it does not exist or is not visible,
+ * which callers report alike, so that nobody learns of a context they cannot see.
+ */
+export async function findContext(
+  db: Queryable,
+  userId: string,
+  name: string,
+): Promise<ReachableContext | undefined> {
+  const reference = parseContextName(name);
+  const owner = reference.owner;
+  const scope =
+    owner === undefined
+      ? 'c.owner_id = $1'
+      : owner.kind === 'team'
+        ? 'c.team_id = (SELECT t.id FROM teams t WHERE t.name = $3)'
+        : 'c.owner_id = (SELECT u.id FROM users u WHERE u.email = $3)';
+  const { rows } = await db.query<ReachableContext>(
+    `SELECT * FROM (
+       SELECT c.id, c.team_id, c.owner_id, ${contextLevel('c.id', '$1')} AS level FROM contexts c
+       WHERE ${scope} AND c.name = $2
+     ) AS found WHERE level IS NOT NULL`,
+    owner === undefined ? [userId, reference.name] : [userId, reference.name, owner.name],
+  );
+  return rows[0];
+}
