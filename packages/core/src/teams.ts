@@ -2,7 +2,7 @@
 export const teamRoles = ['owner', 'admin', 'member'] as const;
 export type TeamRole = (typeof teamRoles)[number];
 
-/** What a share grants on a context. */
+/** The access a share grants on a context. */
 export const sharePermissions = ['read', 'write'] as const;
 export type SharePermission = (typeof sharePermissions)[number];
 

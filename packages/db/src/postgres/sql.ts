@@ -25,7 +25,7 @@ export const accessLevel = { read: 1, write: 2, manage: 3 } as const;
  * A subquery of the contexts a user can reach, one row per grant: `context_id` and `level`
  * (see `accessLevel`). Its own contexts (manage), its teams' contexts (manage for owners and
  * admins, write for members), and the contexts shared with it or with one of its teams. `user`
- * is the placeholder of the user id. This is the one definition of who sees what: every query
+ * is the placeholder of the user id. This is the one definition of access: every query
  * of a memory, a revision or a context filters by it.
  */
 export function accessibleContexts(user: string): string {
@@ -41,7 +41,7 @@ export function accessibleContexts(user: string): string {
     FROM shares s JOIN team_members tm ON tm.team_id = s.team_id WHERE tm.user_id = ${user}`;
 }
 
-/** A condition that holds when `column`, a context id, is one the user can read. */
+/** Return a condition that holds when `column`, a context id, is one the user can read. */
 export function readableContext(column: string, user: string): string {
   return `${column} IN (SELECT a.context_id FROM (${accessibleContexts(user)}) a)`;
 }

@@ -30,7 +30,7 @@ export interface Actor {
   origin?: AuditOrigin | undefined;
 }
 
-/** Who receives a share: a user by email or a team by name. */
+/** The receiver of a share: a user by email or a team by name. */
 export type Grantee = { type: 'user'; email: string } | { type: 'team'; name: string };
 
 export interface PostgresTeamsOptions {
