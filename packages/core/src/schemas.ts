@@ -26,7 +26,7 @@ const contextNameMessage =
  * A context name as the caller writes it: `notes` for one of their own contexts, `team/notes`
  * for a context of a team, `owner@example.com/notes` for a context another user shared. Team
  * names follow the pattern of context names and emails contain "@", so the part before the
- * slash tells which of the two owns the context.
+ * slash shows which of the two owns the context.
  */
 export const contextNameSchema = z
   .string({ invalid_type_error: 'must be a string', required_error: 'is required' })

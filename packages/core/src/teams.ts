@@ -7,8 +7,8 @@ export const sharePermissions = ['read', 'write'] as const;
 export type SharePermission = (typeof sharePermissions)[number];
 
 /**
- * What the caller may do with a context: `manage` is read, write and share (the owner, and a
- * team's owners and admins for the team's contexts); `write` is read and change memories.
+ * The caller's access to a context. `manage` is read, write and share, for the owner and for a
+ * team's owners and admins. `write` is read and change memories, and `read` is read only.
  */
 export const contextPermissions = ['manage', 'write', 'read'] as const;
 export type ContextPermission = (typeof contextPermissions)[number];
