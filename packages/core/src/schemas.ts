@@ -66,8 +66,11 @@ function contextNameProblem(value: string): string | undefined {
     return 'may contain one "/", between a team name or an owner\'s email and the context name';
   }
   const name = parts.at(-1)!;
+  if (parts.length === 1 && name.length > limits.contextMaxChars) {
+    return `must be at most ${limits.contextMaxChars} characters`;
+  }
   if (name.length === 0 || name.length > limits.contextMaxChars) {
-    return `must have a name of 1 to ${limits.contextMaxChars} characters after any "/"`;
+    return `must have a name of 1 to ${limits.contextMaxChars} characters after the "/"`;
   }
   if (!contextPattern.test(name)) {
     return contextNameMessage;

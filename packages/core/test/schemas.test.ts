@@ -1,6 +1,11 @@
 import { Mem0Error } from '../src/errors.js';
 import { limits } from '../src/limits.js';
-import { memoryPatchSchema, newMemorySchema, parseInput } from '../src/schemas.js';
+import {
+  memoryPatchSchema,
+  newMemorySchema,
+  parseContextName,
+  parseInput,
+} from '../src/schemas.js';
 
 function failure(input: unknown): Mem0Error {
   try {
@@ -43,7 +48,19 @@ describe('newMemorySchema', () => {
     ['missing content', {}, /content is required/],
     ['content not a string', { content: 5 }, /content must be a string/],
     ['too long content', { content: 'a'.repeat(limits.contentMaxChars + 1) }, /at most 32768/],
-    ['context with a slash', { content: 'x', context: 'team/x' }, /context may contain only/],
+    [
+      'context with two slashes',
+      { content: 'x', context: 'a/b/c' },
+      /context may contain one "\/"/,
+    ],
+    [
+      'context with an empty name',
+      { content: 'x', context: 'team/' },
+      /name of 1 to 64 characters/,
+    ],
+    ['context with a bad owner', { content: 'x', context: '-team/x' }, /team name or an owner/],
+    ['context with a bad email', { content: 'x', context: 'a@/x' }, /team name or an owner/],
+    ['context name with a space', { content: 'x', context: 'team/a b' }, /may contain only/],
     ['context too long', { content: 'x', context: 'a'.repeat(65) }, /context must be at most 64/],
     ['tag with a space', { content: 'x', tags: ['two words'] }, /tags\[0\] must start with/],
     [
@@ -69,6 +86,19 @@ describe('newMemorySchema', () => {
     const error = failure(input);
     expect(error.code).toBe('validation_failed');
     expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    ['own', 'Notes', { name: 'notes' }],
+    ['team', 'Acme/Plans', { owner: { kind: 'team', name: 'acme' }, name: 'plans' }],
+    [
+      'shared',
+      'Ana@Example.com/notes',
+      { owner: { kind: 'user', name: 'ana@example.com' }, name: 'notes' },
+    ],
+  ])('reads a %s context name', (_kind, context, reference) => {
+    const memory = parseInput(newMemorySchema, { content: 'x', context });
+    expect(parseContextName(memory.context)).toEqual(reference);
   });
 
   it('accepts nested metadata within the depth', () => {

@@ -49,6 +49,28 @@ describe('SqliteStore', () => {
     expect(await getMemory(context.store, memory.id)).toEqual(memory);
   });
 
+  it('rejects team and shared context names', async () => {
+    for (const name of ['acme/plans', 'ana@example.com/notes']) {
+      const adding = addMemory(context.store, { content: 'x', context: name });
+      await expect(adding).rejects.toMatchObject({ code: 'invalid_argument' });
+      await expect(adding).rejects.toThrow(/exist only on a team server/);
+      const listing = listMemories(context.store, { context: name });
+      await expect(listing).rejects.toMatchObject({ code: 'invalid_argument' });
+    }
+    const names = (await listContexts(context.store)).map((summary) => summary.name);
+    expect(names).toEqual(['default']);
+  });
+
+  it('lists its contexts as owned with manage permission', async () => {
+    await addMemory(context.store, { content: 'x', context: 'notes' });
+    const notes = (await listContexts(context.store)).find((summary) => summary.name === 'notes');
+    expect(notes).toMatchObject({
+      name: 'notes',
+      owner: { type: 'self', name: null },
+      permission: 'manage',
+    });
+  });
+
   it('returns the existing memory for a duplicate', async () => {
     const first = await addMemory(context.store, { content: 'Café  opens at 9' });
     const second = await addMemory(context.store, { content: ' Cafe\u0301 opens\nat 9 ' });
