@@ -42,6 +42,7 @@ import {
   registrationSetting,
   withDeletionAudit,
 } from './routes/admin.js';
+import { withReadScope } from './read-scope.js';
 import { documentTeamRoutes, teamRoutes } from './routes/teams.js';
 
 // The `iss` and `aud` claims of access tokens. Fixed names: a token of another service, even
@@ -136,14 +137,16 @@ export function createTeamApp(options: TeamAppOptions): Express {
     ...appOptions,
     authenticate: (token) => auth.authenticate(token),
     authenticateRequest: passportAuthentication(auth),
-    storeFor: (principal, origin) =>
-      withDeletionAudit(
+    storeFor: (principal, origin) => {
+      const store = withDeletionAudit(
         database.storeFor(principal.userId),
         principal.userId,
         origin,
         audit,
         (team) => administration.teamIdByName(team),
-      ),
+      );
+      return principal.scope === 'read' ? withReadScope(store) : store;
+    },
     ready: () => database.ready(),
     extraRoutes: (router, kit) => {
       accountRoutes(router, kit, auth, teams);

@@ -532,7 +532,7 @@ export class PostgresTeams {
          LEFT JOIN users cb ON cb.id = s.created_by
          WHERE ${contextLevel('c.id', '$1')} >= ${accessLevel.manage}
            AND ($2::text IS NULL OR c.id = $2)
-         ORDER BY context COLLATE "C", grantee_name COLLATE "C"`,
+         ORDER BY ${contextLabel('$1')} COLLATE "C", coalesce(gu.email, gt.name) COLLATE "C"`,
         [userId, only ?? null],
       );
       return rows.map(toShare);
