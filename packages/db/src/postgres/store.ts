@@ -472,12 +472,17 @@ export class PostgresStore implements MemoryStore {
     now: string,
     contextIds: Map<string, string>,
   ): Promise<ImportOutcome> {
-    const taken = await client.query<{ level: number | null }>(
-      `SELECT ${contextLevel('m.context_id', '$2')} AS level FROM memories m WHERE m.id = $1`,
-      [record.id, this.userId],
+    // Most records are new: look the id up alone, and compute access only for one that exists.
+    const taken = await client.query<{ context_id: string }>(
+      'SELECT context_id FROM memories WHERE id = $1',
+      [record.id],
     );
     if (taken.rows.length > 0) {
-      return taken.rows[0]!.level === null
+      const { rows } = await client.query<{ level: number | null }>(
+        `SELECT ${contextLevel('$1', '$2')} AS level`,
+        [taken.rows[0]!.context_id, this.userId],
+      );
+      return rows[0]!.level === null
         ? { status: 'rejected', reason: `The id ${record.id} is already used by another account.` }
         : { status: 'duplicate', id: record.id };
     }
@@ -558,15 +563,18 @@ export class PostgresStore implements MemoryStore {
     now: string,
     lock = false,
   ): Promise<MemoryRow | undefined> {
-    const { rows } = await db.query<MemoryRow>(
-      `SELECT * FROM (
+    // OFFSET 0 keeps PostgreSQL from copying the level subquery into the outer condition,
+    // which would plan it twice. The statement is named, so each connection plans it once.
+    const { rows } = await db.query<MemoryRow>({
+      name: lock ? 'mem0_select_memory_for_update' : 'mem0_select_memory',
+      text: `SELECT * FROM (
          SELECT ${memoryColumns('$2')}, m.search_text, ${contextLevel('m.context_id', '$2')} AS level
          FROM memories m JOIN contexts c ON c.id = m.context_id
          WHERE m.id = $1 AND (m.expires_at IS NULL OR m.expires_at > $3::timestamptz)
-         ${lock ? 'FOR UPDATE OF m' : ''}
+         OFFSET 0 ${lock ? 'FOR UPDATE OF m' : ''}
        ) AS found WHERE level IS NOT NULL`,
-      [id, this.userId, now],
-    );
+      values: [id, this.userId, now],
+    });
     return rows[0];
   }
 
