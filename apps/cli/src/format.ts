@@ -6,7 +6,7 @@ import {
   type SearchHit,
 } from '@memzero/core';
 
-import type { Colors } from './io.js';
+import { type Colors, colorsFor, type CommandIO, writeLine } from './io.js';
 
 // C0 controls other than tab and newline, DEL, and C1 controls. Stored text may hold them
 // (pasted terminal output carries colour escapes); written raw they would drive the terminal.
@@ -119,4 +119,14 @@ export function tableLines(header: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd();
   return [line(header), ...cells.map(line)];
+}
+
+/** Write a table to stdout with `tableLines`, the header dimmed on a terminal. */
+export function writeTable(io: CommandIO, header: string[], rows: string[][]): void {
+  const colors = colorsFor(io.stdout, io.env);
+  const [head, ...lines] = tableLines(header, rows);
+  writeLine(io.stdout, colors.dim(head!));
+  for (const line of lines) {
+    writeLine(io.stdout, line);
+  }
 }

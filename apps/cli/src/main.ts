@@ -276,6 +276,7 @@ function buildProgram(
       '--insecure-storage',
       'keep the secret in a plain file (mode 0600) instead of the OS keychain',
     )
+    .option('--invite <token>', 'join a team with this invite token while logging in')
     .addHelpText(
       'after',
       "\nThe profile is named after the server's host and port unless --profile names it.",
@@ -293,6 +294,10 @@ function buildProgram(
     .option(
       '--insecure-storage',
       'keep the secret in a plain file (mode 0600) instead of the OS keychain',
+    )
+    .option(
+      '--invite <token>',
+      'join a team with this invite token; it also allows registering where registration is closed',
     )
     .action(
       run(async (url: string | undefined, options) =>
@@ -398,6 +403,180 @@ function buildProgram(
         (await import('./commands/admin.js')).registration(policy, options, io),
       ),
     );
+
+  const teams = program
+    .command('teams')
+    .description('list your teams on the team server, or manage them with the commands below');
+  // The default subcommand, not an action of `teams`, so that `--json` after any subcommand
+  // reaches that subcommand's option.
+  teams
+    .command('list', { isDefault: true })
+    .description('list your teams with your role and their number of members (the default)')
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/teams.js')).listTeams(options, io)));
+  teams
+    .command('create')
+    .description('create a team; you become its owner')
+    .argument('<name>', 'the team name: letters, digits, ".", "_" and "-"')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/teams.js')).createTeam(name, options, io),
+      ),
+    );
+  teams
+    .command('rename')
+    .description('rename a team (owners); its contexts take the new name')
+    .argument('<name>', 'the team')
+    .argument('<new-name>', 'the new name')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, newName: string, options) =>
+        (await import('./commands/teams.js')).renameTeam(name, newName, options, io),
+      ),
+    );
+  teams
+    .command('delete')
+    .description(
+      'delete a team with its contexts, invites and shares (owners; asks first on a terminal)',
+    )
+    .argument('<name>', 'the team')
+    .option('--delete-memories', "also delete the memories in the team's contexts")
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/teams.js')).deleteTeam(name, options, io),
+      ),
+    );
+  teams
+    .command('members')
+    .description('list the members of a team with their roles')
+    .argument('<name>', 'the team')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/teams.js')).listMembers(name, options, io),
+      ),
+    );
+  teams
+    .command('invite')
+    .description('invite an email address to a team and print the invite token once')
+    .argument('<name>', 'the team')
+    .argument('<email>', 'the email address of the person to invite')
+    .option('--role <role>', 'the role they get: member, admin or owner', 'member')
+    .option(
+      '--expires <when>',
+      'when the token stops working: a duration such as 7d, or a date; at most 30 days (default 7d)',
+    )
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, email: string, options) =>
+        (await import('./commands/teams.js')).invite(name, email, options, io),
+      ),
+    );
+  teams
+    .command('invites')
+    .description('list the invites of a team, newest first (owners and admins)')
+    .argument('<name>', 'the team')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/teams.js')).listInvites(name, options, io),
+      ),
+    );
+  teams
+    .command('revoke-invite')
+    .description('revoke an unused invite; its token stops working')
+    .argument('<name>', 'the team')
+    .argument('<id>', 'the invite id, as "mem0 teams invites NAME" shows it')
+    .action(
+      run(async (name: string, id: string) =>
+        (await import('./commands/teams.js')).revokeInvite(name, id, io),
+      ),
+    );
+  teams
+    .command('role')
+    .description("change a member's role (owners; admins between member and admin)")
+    .argument('<name>', 'the team')
+    .argument('<member>', 'the member, by email or user id')
+    .argument('<role>', 'the new role: member, admin or owner')
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, member: string, role: string, options) =>
+        (await import('./commands/teams.js')).changeRole(name, member, role, options, io),
+      ),
+    );
+  teams
+    .command('remove')
+    .description('remove a member from a team (owners and admins)')
+    .argument('<name>', 'the team')
+    .argument('<member>', 'the member, by email or user id')
+    .action(
+      run(async (name: string, member: string) =>
+        (await import('./commands/teams.js')).removeMember(name, member, io),
+      ),
+    );
+  teams
+    .command('leave')
+    .description('leave a team; its last owner cannot')
+    .argument('<name>', 'the team')
+    .action(run(async (name: string) => (await import('./commands/teams.js')).leaveTeam(name, io)));
+  teams
+    .command('join')
+    .description('join a team with an invite token made for your email')
+    .argument('<token>', 'the invite token')
+    .addOption(jsonOption())
+    .action(
+      run(async (token: string, options) =>
+        (await import('./commands/teams.js')).joinTeam(token, options, io),
+      ),
+    );
+  teams
+    .command('audit')
+    .description("show a team's audit log, newest first (the team's owners)")
+    .argument('<name>', 'the team')
+    .option('--actor <user>', 'only what this account did, by email or id')
+    .option('--action <action>', 'only this action, such as team.invite or share.create')
+    .option('--since <when>', 'only events at or after this time: a date, or a duration such as 7d')
+    .option('--until <when>', 'only events before this time, in the same forms as --since')
+    .option('-n, --limit <n>', 'the most events to show (default 50)', parseLimit)
+    .addOption(jsonOption())
+    .action(
+      run(async (name: string, options) =>
+        (await import('./commands/teams.js')).teamAudit(name, options, io),
+      ),
+    );
+
+  const share = program
+    .command('share')
+    .description('share your contexts with other users or teams on the team server');
+  share
+    .command('add')
+    .description('share a context, or change the permission of an existing share')
+    .argument('<context>', 'a context you manage, such as notes or acme/notes')
+    .argument('<grantee>', 'a user by email, or a team by name')
+    .addOption(new Option('--read', 'they may search and read its memories (the default)'))
+    .addOption(
+      new Option('--write', 'they may also add, change and delete its memories').conflicts('read'),
+    )
+    .addOption(jsonOption())
+    .action(
+      run(async (context: string, grantee: string, options) =>
+        (await import('./commands/share.js')).addShare(context, grantee, options, io),
+      ),
+    );
+  share
+    .command('list')
+    .description('list the shares of the contexts you manage')
+    .addOption(new Option('-c, --context <name>', 'only the shares of this context'))
+    .addOption(jsonOption())
+    .action(run(async (options) => (await import('./commands/share.js')).listShares(options, io)));
+  share
+    .command('revoke')
+    .description('revoke a share; access through it ends at once')
+    .argument('<id>', 'the share id, as "mem0 share list" shows it')
+    .action(run(async (id: string) => (await import('./commands/share.js')).revokeShare(id, io)));
 
   program
     .command('audit')

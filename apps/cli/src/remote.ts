@@ -85,6 +85,20 @@ export async function connectToServer(
 }
 
 /**
+ * Connect for a team or share command. On the local profile it rejects with an error that
+ * states that teams and sharing need a team server, and how to log in to one.
+ */
+export async function connectForTeams(env: NodeJS.ProcessEnv): Promise<ServerConnection> {
+  const target = resolveTarget(env);
+  if (target.kind === 'local') {
+    throw invalidArgument(
+      'Teams and sharing need a team server, but the selected profile is "local" (the database on this machine). Log in with "mem0 login URL" (or "mem0 register URL"), or choose a server profile with --profile NAME.',
+    );
+  }
+  return connectToServer(env, target);
+}
+
+/**
  * Open the memory store of the selected team server. Rejects when `env` selects the local
  * store; `openStore` in `store.ts` returns whichever store is selected.
  */

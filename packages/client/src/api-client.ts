@@ -1,15 +1,29 @@
-import { type AuditEvent, isMem0Error, Mem0Error } from '@memzero/core';
+import {
+  type AuditEvent,
+  isMem0Error,
+  Mem0Error,
+  type Share,
+  type Team,
+  type TeamMember,
+  type TeamRole,
+  type TeamInvite,
+} from '@memzero/core';
 
 import { errorFromResponse, isTimeout, sessionEndedError, unreachableError } from './errors.js';
 import { backoffDelay, retryAfterDelay, sleep } from './retry.js';
 import type {
   ApiClientOptions,
   ApiKey,
+  AuditQuery,
   AuthTokens,
   CreatedApiKey,
+  CreatedInvite,
+  CreatedShare,
   Credentials,
   Me,
   NewApiKeyInput,
+  NewInviteInput,
+  NewShareInput,
   Page,
   RegistrationSetting,
   SessionTokens,
@@ -100,6 +114,21 @@ function parseBaseUrl(baseUrl: string): { base: URL; display: string } {
   return { base, display };
 }
 
+function teamPath(name: string): string {
+  return `/v1/teams/${encodeURIComponent(name)}`;
+}
+
+/** Build the query string of an audit log request from the filters that are set. */
+function auditParameters(query: AuditQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) {
+      params.set(name, String(value));
+    }
+  }
+  return params;
+}
+
 /**
  * The typed HTTP client of the mem0 API (`/v1`): account routes, and the requests that
  * `RemoteStore` builds on. It times out and retries requests, keeps a session's access token
@@ -141,8 +170,17 @@ export class ApiClient {
     this.useCredentials(options.credentials);
   }
 
-  /** Create an account and sign in to it; the client then uses the new session. */
-  async register(input: { email: string; password: string; name?: string }): Promise<AuthTokens> {
+  /**
+   * Create an account and sign in to it; the client then uses the new session. With
+   * `inviteToken`, the account joins the invite's team, and the result has `team`. A valid
+   * invite for the email lets it register even where the server's registration is closed.
+   */
+  async register(input: {
+    email: string;
+    password: string;
+    name?: string;
+    inviteToken?: string;
+  }): Promise<AuthTokens> {
     const tokens = await this.requestJson<AuthTokens>({
       method: 'POST',
       path: '/v1/auth/register',
@@ -154,12 +192,19 @@ export class ApiClient {
     return tokens;
   }
 
-  /** Sign in with email and password; the client then uses the new session. */
-  async login(email: string, password: string): Promise<AuthTokens> {
+  /**
+   * Sign in with email and password; the client then uses the new session. With `inviteToken`,
+   * the user joins the invite's team, and the result has `team`.
+   */
+  async login(
+    email: string,
+    password: string,
+    options: { inviteToken?: string } = {},
+  ): Promise<AuthTokens> {
     const tokens = await this.requestJson<AuthTokens>({
       method: 'POST',
       path: '/v1/auth/login',
-      body: { email, password },
+      body: { email, password, ...options },
       idempotent: false,
       anonymous: true,
     });
@@ -271,24 +316,174 @@ export class ApiClient {
   }
 
   /** Read a page of the audit log, newest first (administrators only). */
-  async audit(query: {
-    actor?: string;
-    action?: string;
-    since?: string;
-    until?: string;
-    limit?: number;
-    cursor?: string;
-  }): Promise<Page<AuditEvent>> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined) {
-        params.set(name, String(value));
-      }
-    }
+  async audit(query: AuditQuery): Promise<Page<AuditEvent>> {
     return this.requestJson<Page<AuditEvent>>({
       method: 'GET',
       path: '/v1/admin/audit',
-      query: params,
+      query: auditParameters(query),
+      idempotent: true,
+    });
+  }
+
+  /** List the teams the user belongs to, by name, with the user's role in each. */
+  async listTeams(): Promise<Team[]> {
+    const page = await this.requestJson<Page<Team>>({
+      method: 'GET',
+      path: '/v1/teams',
+      idempotent: true,
+    });
+    return page.items;
+  }
+
+  /** Create a team with the user as its owner. */
+  async createTeam(name: string): Promise<Team> {
+    return this.requestJson<Team>({
+      method: 'POST',
+      path: '/v1/teams',
+      body: { name },
+      idempotent: false,
+    });
+  }
+
+  /** Fetch one of the user's teams by name. */
+  async team(name: string): Promise<Team> {
+    return this.requestJson<Team>({ method: 'GET', path: teamPath(name), idempotent: true });
+  }
+
+  /** Rename a team (owners only); its contexts are then named with the new name. */
+  async renameTeam(name: string, newName: string): Promise<Team> {
+    return this.requestJson<Team>({
+      method: 'PATCH',
+      path: teamPath(name),
+      body: { name: newName },
+      idempotent: true,
+    });
+  }
+
+  /**
+   * Delete a team with its contexts, invites and shares (owners only). While its contexts hold
+   * memories the server rejects it with `conflict`, unless `deleteMemories` is set.
+   */
+  async deleteTeam(
+    name: string,
+    options: { deleteMemories?: boolean } = {},
+  ): Promise<{ deletedMemories: number }> {
+    const query = new URLSearchParams(options.deleteMemories ? { deleteMemories: 'true' } : {});
+    return this.requestJson<{ deletedMemories: number }>({
+      method: 'DELETE',
+      path: teamPath(name),
+      query,
+      idempotent: false,
+    });
+  }
+
+  /** List the members of a team, owners first. */
+  async teamMembers(team: string): Promise<TeamMember[]> {
+    const page = await this.requestJson<Page<TeamMember>>({
+      method: 'GET',
+      path: `${teamPath(team)}/members`,
+      idempotent: true,
+    });
+    return page.items;
+  }
+
+  /** Change the role of a member, named by email or user id, and return the member. */
+  async changeMemberRole(team: string, member: string, role: TeamRole): Promise<TeamMember> {
+    return this.requestJson<TeamMember>({
+      method: 'PATCH',
+      path: `${teamPath(team)}/members/${encodeURIComponent(member)}`,
+      body: { role },
+      idempotent: true,
+    });
+  }
+
+  /** Remove a member, named by email or user id; removing yourself leaves the team. */
+  async removeMember(team: string, member: string): Promise<void> {
+    await this.requestJson<void>({
+      method: 'DELETE',
+      path: `${teamPath(team)}/members/${encodeURIComponent(member)}`,
+      idempotent: false,
+    });
+  }
+
+  /** List the invites of a team, newest first, without their tokens (owners and admins). */
+  async teamInvites(team: string): Promise<TeamInvite[]> {
+    const page = await this.requestJson<Page<TeamInvite>>({
+      method: 'GET',
+      path: `${teamPath(team)}/invites`,
+      idempotent: true,
+    });
+    return page.items;
+  }
+
+  /** Invite an email address to a team; the returned `token` is shown only this once. */
+  async createInvite(team: string, input: NewInviteInput): Promise<CreatedInvite> {
+    return this.requestJson<CreatedInvite>({
+      method: 'POST',
+      path: `${teamPath(team)}/invites`,
+      body: input,
+      idempotent: false,
+    });
+  }
+
+  /** Revoke an invite that was not used yet. */
+  async revokeInvite(team: string, id: string): Promise<void> {
+    await this.requestJson<void>({
+      method: 'DELETE',
+      path: `${teamPath(team)}/invites/${encodeURIComponent(id)}`,
+      idempotent: true,
+    });
+  }
+
+  /** Redeem an invite token made for the user's email, and return the team joined. */
+  async acceptInvite(token: string): Promise<Team> {
+    return this.requestJson<Team>({
+      method: 'POST',
+      path: '/v1/invites/accept',
+      body: { token },
+      idempotent: false,
+    });
+  }
+
+  /** Read a page of a team's audit log, newest first (the team's owners only). */
+  async teamAudit(team: string, query: AuditQuery): Promise<Page<AuditEvent>> {
+    return this.requestJson<Page<AuditEvent>>({
+      method: 'GET',
+      path: `${teamPath(team)}/audit`,
+      query: auditParameters(query),
+      idempotent: true,
+    });
+  }
+
+  /** List the shares of the contexts the user manages, or of one such context. */
+  async listShares(context?: string): Promise<Share[]> {
+    const page = await this.requestJson<Page<Share>>({
+      method: 'GET',
+      path: '/v1/shares',
+      query: new URLSearchParams(context === undefined ? {} : { context }),
+      idempotent: true,
+    });
+    return page.items;
+  }
+
+  /**
+   * Share a context with a user (by email) or a team (by name), or change the permission of the
+   * existing share; `created` is true when the share is new.
+   */
+  async share(input: NewShareInput): Promise<CreatedShare> {
+    return this.requestJson<CreatedShare>({
+      method: 'POST',
+      path: '/v1/shares',
+      body: input,
+      idempotent: false,
+    });
+  }
+
+  /** Revoke a share; access through it ends at once. */
+  async revokeShare(id: string): Promise<void> {
+    await this.requestJson<void>({
+      method: 'DELETE',
+      path: `/v1/shares/${encodeURIComponent(id)}`,
       idempotent: true,
     });
   }

@@ -1,4 +1,13 @@
-import type { ApiKeyRecord, ApiKeyScope, UserRecord } from '@memzero/core';
+import type {
+  ApiKeyRecord,
+  ApiKeyScope,
+  Share,
+  SharePermission,
+  Team,
+  TeamInvite,
+  TeamRole,
+  UserRecord,
+} from '@memzero/core';
 
 /** The tokens of a session, as passed to `onTokens`. */
 export interface SessionTokens {
@@ -15,6 +24,8 @@ export type User = Omit<UserRecord, 'passwordHash'>;
 /** The result of a registration, a login or a refresh. */
 export interface AuthTokens extends SessionTokens {
   user: User;
+  /** The team joined, when a registration or login passed an invite token. */
+  team?: Team;
 }
 
 /** A credential of the client: an API key, or a session that the client keeps fresh. */
@@ -76,4 +87,44 @@ export interface RegistrationSetting {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+/** The filters of an audit log request; each one that is set narrows the events. */
+export interface AuditQuery {
+  /** An account by email or id. */
+  actor?: string | undefined;
+  action?: string | undefined;
+  /** ISO 8601 time; only events at or after it. */
+  since?: string | undefined;
+  /** ISO 8601 time; only events before it. */
+  until?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface NewInviteInput {
+  email: string;
+  /** The role the invitee gets on joining (default `member`). */
+  role?: TeamRole;
+  /** ISO 8601 time after which the token stops working; the server's default when absent. */
+  expiresAt?: string;
+}
+
+/** A new invite with its token, which the server shows only in this response. */
+export interface CreatedInvite extends TeamInvite {
+  token: string;
+}
+
+/** A share to create or change: exactly one of `user` (an email) and `team` (a team name). */
+export interface NewShareInput {
+  context: string;
+  user?: string;
+  team?: string;
+  /** Default `read`. */
+  permission?: SharePermission;
+}
+
+/** A share as `POST /v1/shares` returns it; `created` is false when it existed already. */
+export interface CreatedShare extends Share {
+  created: boolean;
 }

@@ -1,4 +1,4 @@
-import type { ApiClient, User } from '@memzero/client';
+import type { ApiClient, AuditQuery, Page, User } from '@memzero/client';
 import {
   auditActions,
   type AuditEvent,
@@ -133,8 +133,37 @@ export interface AuditOptions {
   json?: boolean;
 }
 
+/** The source of an audit command's events, and the names of their actors. */
+export interface AuditSource {
+  readPage(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /** Map the user ids of `events` to what the ACTOR column shows, such as emails. */
+  actorNames(events: AuditEvent[]): Promise<Map<string, string>>;
+  /** What "No audit events on ... match." names: the server URL, or a team on it. */
+  scope: string;
+}
+
 /** Print the audit log of the selected server, newest first (administrators only). */
 export async function showAudit(options: AuditOptions, io: CommandIO): Promise<number> {
+  return printAuditLog(options, io, async () => {
+    const { client, server } = await connectToServer(io.env);
+    return {
+      readPage: (query) => client.audit(query),
+      actorNames: async () =>
+        new Map((await allUsers(client)).map((user) => [user.id, user.email ?? user.id])),
+      scope: server,
+    };
+  });
+}
+
+/**
+ * Check the filters of an audit command, then connect and print the matching events, newest
+ * first, as a table or with `--json` as an array.
+ */
+export async function printAuditLog(
+  options: AuditOptions,
+  io: CommandIO,
+  connect: () => Promise<AuditSource>,
+): Promise<number> {
   if (
     options.action !== undefined &&
     !(auditActions as readonly string[]).includes(options.action)
@@ -147,11 +176,11 @@ export async function showAudit(options: AuditOptions, io: CommandIO): Promise<n
   const until = options.until === undefined ? undefined : parseTimeInput(options.until, '--until');
   const limit = options.limit ?? 50;
 
-  const { client, server } = await connectToServer(io.env);
+  const source = await connect();
   const events: AuditEvent[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.audit({
+    const page = await source.readPage({
       actor: options.actor,
       action: options.action,
       since,
@@ -174,11 +203,11 @@ export async function showAudit(options: AuditOptions, io: CommandIO): Promise<n
     return 0;
   }
   if (events.length === 0) {
-    writeLine(io.stdout, `No audit events on ${server} match.`);
+    writeLine(io.stdout, `No audit events on ${source.scope} match.`);
     return 0;
   }
 
-  const users = new Map((await allUsers(client)).map((user) => [user.id, user.email ?? user.id]));
+  const users = await source.actorNames(events);
   const colors = colorsFor(io.stdout, io.env);
   const rows = events.map((event) => [
     event.occurredAt.replace(/\.\d{3}Z$/, 'Z'),

@@ -1,5 +1,5 @@
 import type { ApiClient } from '@memzero/client';
-import { invalidArgument } from '@memzero/core';
+import { invalidArgument, type Team } from '@memzero/core';
 
 import {
   type AuthMethod,
@@ -26,11 +26,14 @@ import {
 import { colorsFor, type CommandIO, readAll, writeLine } from '../io.js';
 import { createCommandLogger } from '../logger.js';
 import { askEmail, askPassword, PromptCancelled, requireTerminal } from '../prompts.js';
+import { joinedMessage } from './teams.js';
 import type { RequestSpec } from '@memzero/client';
 
 export interface LoginOptions {
   withToken?: boolean;
   insecureStorage?: boolean;
+  /** An invite token to redeem with the login, so that the account joins its team. */
+  invite?: string;
 }
 
 /** The profile a login writes, and where its secret goes. */
@@ -52,13 +55,18 @@ export async function login(
   io: CommandIO,
 ): Promise<number> {
   const plan = planLogin(urlArgument, options, io.env, 'login');
+  const inviteToken = parseInviteToken(options.invite);
   const { ApiClient } = await import('@memzero/client');
 
   if (options.withToken) {
     const key = await readToken(io);
     const client = new ApiClient({ baseUrl: plan.url, credentials: { kind: 'api_key', key } });
     const me = await client.me();
+    // Redeemed before the profile is written, so that a bad invite leaves nothing stored, as
+    // with a password login, where the server checks the invite first.
+    const team = inviteToken === undefined ? undefined : await client.acceptInvite(inviteToken);
     await saveLogin(plan, { kind: 'api_key', key }, me.email ?? '', 'api_key', io, client);
+    printJoinedTeam(team, io);
     return 0;
   }
 
@@ -73,24 +81,29 @@ export async function login(
     const email = await askEmail(io, plan.existing?.url === plan.url ? plan.existing.account : '');
     const password = await askPassword(io);
 
-    const tokens = await client.login(email, password);
+    const tokens = await client.login(email, password, { inviteToken });
     const secret: StoredSecret = {
       kind: 'session',
       refreshToken: tokens.refreshToken,
       accessToken: tokens.accessToken,
     };
     await saveLogin(plan, secret, tokens.user.email ?? email, 'session', io, client);
+    printJoinedTeam(tokens.team, io);
     return 0;
   }, io);
 }
 
-/** Create an account on a team server (where its registration policy allows it) and log in. */
+/**
+ * Create an account on a team server and log in. The server's registration policy must allow
+ * it, or `--invite` must carry a valid invite for the email, which also joins its team.
+ */
 export async function register(
   urlArgument: string | undefined,
-  options: Pick<LoginOptions, 'insecureStorage'>,
+  options: Pick<LoginOptions, 'insecureStorage' | 'invite'>,
   io: CommandIO,
 ): Promise<number> {
   const plan = planLogin(urlArgument, options, io.env, 'register');
+  const inviteToken = parseInviteToken(options.invite);
   const { ApiClient } = await import('@memzero/client');
 
   return interactively(async () => {
@@ -103,15 +116,35 @@ export async function register(
     const email = await askEmail(io);
     const password = await askPassword(io, true);
 
-    const tokens = await client.register({ email, password });
+    const tokens = await client.register({ email, password, inviteToken });
     const secret: StoredSecret = {
       kind: 'session',
       refreshToken: tokens.refreshToken,
       accessToken: tokens.accessToken,
     };
     await saveLogin(plan, secret, tokens.user.email ?? email, 'session', io, client);
+    printJoinedTeam(tokens.team, io);
     return 0;
   }, io);
+}
+
+function parseInviteToken(value: string | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const token = value.trim();
+  if (token === '' || /\s/.test(token)) {
+    throw invalidArgument(
+      '--invite expects the invite token that a team admin sent you, one word without spaces.',
+    );
+  }
+  return token;
+}
+
+function printJoinedTeam(team: Team | undefined, io: CommandIO): void {
+  if (team !== undefined) {
+    writeLine(io.stdout, joinedMessage(team, colorsFor(io.stdout, io.env)));
+  }
 }
 
 /**

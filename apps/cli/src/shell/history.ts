@@ -17,13 +17,15 @@ export function historyPath(env: NodeJS.ProcessEnv): string {
   return join(configDirectory(env), 'shell-history');
 }
 
-// Options whose value may be a credential. A line that names one is never written down.
-const secretOption = /(^|\s)--?[\w-]*(token|password|passwd|secret|key)[\w-]*(=|\s|$)/i;
+// Options whose value may be a credential, and `teams join TOKEN`. A line that names one is
+// never written down.
+const secretOption =
+  /(^|\s)--?[\w-]*(token|password|passwd|secret|key|invite)[\w-]*(=|\s|$)|(^|\s)teams\s+join(\s|$)/i;
 
 /**
  * Decide whether a line belongs in the history. Blank lines, repeats of the line before and lines
  * that start with a space (as in bash with HISTCONTROL=ignorespace) stay out. So do lines that
- * name an option that may carry a credential.
+ * name an option that may carry a credential, and lines that join a team with an invite token.
  */
 export function shouldRecord(line: string, previous: string | undefined): boolean {
   if (line.trim() === '' || line.startsWith(' ')) {
