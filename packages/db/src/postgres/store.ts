@@ -830,18 +830,20 @@ function searchSql(
   const page = `LIMIT ${params.add(limit)} OFFSET ${params.add(offset)}`;
 
   // OFFSET 0 keeps PostgreSQL from folding the inner query into the outer one, which would
-  // compute each frequency once for every place the score formula uses it.
+  // compute each frequency once for every place the score formula uses it. The inner query
+  // needs no join with contexts, because access is checked on m.context_id; the join cost a
+  // quarter of the search's time.
   const hits =
     plan.order === 'recency'
       ? // Newest first: the score is computed for the rows of the page only.
         `SELECT f.seq, ${score} AS score FROM (
            SELECT m.seq, m.word_count, ${frequencies}
-           FROM memories m JOIN contexts c ON c.id = m.context_id
+           FROM memories m
            WHERE ${match} ORDER BY m.seq DESC ${page}
          ) AS f`
       : `SELECT f.seq, ${score} AS score FROM (
            SELECT m.seq, m.created_at, m.id, m.word_count, ${frequencies}
-           FROM memories m JOIN contexts c ON c.id = m.context_id
+           FROM memories m
            WHERE ${match} OFFSET 0
          ) AS f
          ORDER BY score DESC, f.created_at DESC, f.id COLLATE "C" DESC ${page}`;
