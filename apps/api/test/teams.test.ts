@@ -625,7 +625,19 @@ describe('team audit log', () => {
       .set(as(olga))
       .send({ context: 'globex/finance', user: 'nick@example.com', permission: 'write' });
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ id: shareId, permission: 'write', created: false });
+    expect(updated.body).toMatchObject({
+      id: shareId,
+      permission: 'write',
+      created: false,
+      changed: true,
+    });
+
+    const repeated = await request(server.url)
+      .post('/v1/shares')
+      .set(as(olga))
+      .send({ context: 'globex/finance', user: 'nick@example.com', permission: 'write' });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ id: shareId, created: false, changed: false });
 
     const revoked = await request(server.url).delete(`/v1/shares/${shareId}`).set(as(olga));
     expect(revoked.status).toBe(204);

@@ -127,4 +127,6 @@ export interface NewShareInput {
 /** A share as `POST /v1/shares` returns it; `created` is false when it existed already. */
 export interface CreatedShare extends Share {
   created: boolean;
+  /** False when the share existed with this permission already. */
+  changed: boolean;
 }

@@ -176,13 +176,13 @@ export function teamRoutes(router: Router, kit: RouteKit, deps: TeamRouteDepende
       input.user !== undefined
         ? { type: 'user' as const, email: input.user }
         : { type: 'team' as const, name: input.team! };
-    const { share, created } = await teams.share(
+    const { share, created, changed } = await teams.share(
       actorOf(request, response),
       input.context,
       grantee,
       input.permission,
     );
-    response.status(created ? 201 : 200).json({ ...share, created });
+    response.status(created ? 201 : 200).json({ ...share, created, changed });
   });
 
   router.delete('/v1/shares/:id', ...guards('write'), async (request, response) => {
