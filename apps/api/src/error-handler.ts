@@ -48,8 +48,17 @@ export function toMem0Error(error: unknown): Mem0Error {
       );
   }
 
-  // Other client errors raised by Express or its parsers, such as an aborted upload.
   const status = Number(httpError.status ?? httpError.statusCode);
+  // The router cannot decode a path parameter such as `%E0%A4%A`.
+  if (error instanceof URIError && status === 400) {
+    return new Mem0Error(
+      'invalid_argument',
+      'The request path contains invalid percent-encoding. Encode each path segment as UTF-8.',
+      { cause: error },
+    );
+  }
+
+  // Other client errors raised by Express or its parsers, such as an aborted upload.
   if (status >= 400 && status < 500 && httpError.expose === true) {
     return new Mem0Error(codeForStatus(status), 'The request is malformed.', { cause: error });
   }

@@ -229,7 +229,7 @@ describe('instance administration', () => {
         .send({ email: 'cy@example.com', password: testPassword });
       expect(rejected.status).toBe(403);
       expect((rejected.body as { detail: string }).detail).toContain(
-        '(set by an administrator). Ask an administrator to open it',
+        '(set by an administrator). Ask a team admin for an invite, or an administrator to open it',
       );
     } finally {
       await second.close();

@@ -490,6 +490,16 @@ describe('bad input', () => {
     expectProblem(response, 400, 'invalid_argument');
   });
 
+  it.each(['/v1/teams/%E0%A4%A/members', '/v1/memories/%E0%A4%A'])(
+    'rejects broken percent-encoding in %s',
+    async (path) => {
+      const response = await request(server.url).get(path).set(as(olga));
+
+      expectProblem(response, 400, 'invalid_argument');
+      expect((response.body as { detail: string }).detail).toMatch(/percent-encoding/);
+    },
+  );
+
   it('rejects unknown roles', async () => {
     const role = await changeRole(olga, 'acme', olga.user.email, 'superuser');
     expectProblem(role, 422, 'validation_failed');

@@ -412,8 +412,21 @@ function buildProgram(
   teams
     .command('list', { isDefault: true })
     .description('list your teams with your role and their number of members (the default)')
+    // A mistyped subcommand such as `mem0 teams inivte` lands here as words.
+    .argument('[words...]')
     .addOption(jsonOption())
-    .action(run(async (options) => (await import('./commands/teams.js')).listTeams(options, io)));
+    .action(
+      run(async (words: string[], options) => {
+        const commands = await import('./commands/teams.js');
+        if (words.length > 0) {
+          commands.rejectUnknownSubcommand(
+            words[0]!,
+            teams.commands.map((command) => command.name()),
+          );
+        }
+        return commands.listTeams(options, io);
+      }),
+    );
   teams
     .command('create')
     .description('create a team; you become its owner')

@@ -146,6 +146,17 @@ describe('mem0 teams and mem0 share', () => {
     }
   });
 
+  test('mistyped teams command names the closest', async () => {
+    const result = await runCli(['teams', 'inivte', 'acme', 'bob@example.com'], {
+      home: localHome,
+    });
+
+    expect(result.code).toBe(2);
+    expect(outputLines(result.stderr)).toEqual([
+      'error: "inivte" is not a command of mem0 teams. Did you mean "invite"? Run "mem0 teams --help" to see them.',
+    ]);
+  });
+
   test('teams create and list', async () => {
     const created = await ana(['teams', 'create', 'Acme']);
     expect(created.stderr).toBe('');

@@ -611,8 +611,8 @@ function parseScope(value: string): ApiKeyScope {
 /** Describe how to open registration, given where the policy was set. */
 function howToOpen(setBy: 'environment' | 'administrator', current: string): string {
   return setBy === 'environment'
-    ? `(MEM0_REGISTRATION=${current}). Ask its administrator to open it while you register, with "mem0 admin registration open" or MEM0_REGISTRATION=open.`
-    : `(set by an administrator). Ask an administrator to open it while you register, with "mem0 admin registration open".`;
+    ? `(MEM0_REGISTRATION=${current}). Ask a team admin for an invite, or its administrator to open it while you register, with "mem0 admin registration open" or MEM0_REGISTRATION=open.`
+    : `(set by an administrator). Ask a team admin for an invite, or an administrator to open it while you register, with "mem0 admin registration open".`;
 }
 
 function registrationClosed(setBy: 'environment' | 'administrator'): Mem0Error {

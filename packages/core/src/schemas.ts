@@ -61,6 +61,10 @@ export function parseContextName(value: string): ContextReference {
 }
 
 function contextNameProblem(value: string): string | undefined {
+  if (value.length === 0) {
+    // The length check reports an empty name.
+    return undefined;
+  }
   const parts = value.split('/');
   if (parts.length > 2) {
     return 'may contain one "/", between a team name or an owner\'s email and the context name';

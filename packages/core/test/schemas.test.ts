@@ -88,6 +88,12 @@ describe('newMemorySchema', () => {
     expect(error.message).toMatch(message);
   });
 
+  it('reports an empty context once', () => {
+    const error = failure({ content: 'x', context: ' ' });
+    expect(error.message).toMatch(/context must not be empty/);
+    expect(error.message).not.toMatch(/after the "\/"/);
+  });
+
   it.each([
     ['own', 'Notes', { name: 'notes' }],
     ['team', 'Acme/Plans', { owner: { kind: 'team', name: 'acme' }, name: 'plans' }],

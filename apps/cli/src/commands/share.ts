@@ -57,9 +57,10 @@ export async function addShare(
   const colors = colorsFor(io.stdout, io.env);
   const grantee = granteeLabel(share.grantee);
   if (!share.created) {
-    const outcome = share.changed
-      ? `the permission is now ${share.permission}`
-      : `with permission ${share.permission}, so nothing changed`;
+    const outcome =
+      share.changed !== false
+        ? `the permission is now ${share.permission}`
+        : `with permission ${share.permission}, so nothing changed`;
     writeLine(
       io.stdout,
       `${share.context} was already shared with ${grantee} (share ${colors.yellow(share.id)}); ${outcome}.`,

@@ -58,6 +58,32 @@ function parseMember(value: string): string {
 }
 
 /** List the teams of the account with its role in each. */
+/** Reject a word that is not a `mem0 teams` subcommand, naming the closest one. */
+export function rejectUnknownSubcommand(word: string, names: string[]): never {
+  const closest = names
+    .map((name) => ({ name, distance: editDistance(word, name) }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const hint =
+    closest !== undefined && closest.distance <= 2 ? ` Did you mean "${closest.name}"?` : '';
+  throw invalidArgument(
+    `"${word}" is not a command of mem0 teams.${hint} Run "mem0 teams --help" to see them.`,
+  );
+}
+
+/** The Levenshtein distance between two words: the fewest edits that turn one into the other. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 export async function listTeams(options: { json?: boolean }, io: CommandIO): Promise<number> {
   const { client, server } = await connectForTeams(io.env);
   const teams = await client.listTeams();
@@ -417,7 +443,10 @@ export async function leaveTeam(name: string, io: CommandIO): Promise<number> {
   const team = parseTeamName(name);
   const me = await client.me();
   await client.removeMember(team, me.id);
-  writeLine(io.stdout, `You left team ${team}; its contexts are no longer yours to see.`);
+  writeLine(
+    io.stdout,
+    `You left team ${team}. Its contexts stay visible to you only where they are shared with you.`,
+  );
   return 0;
 }
 

@@ -636,7 +636,7 @@ export class PostgresTeams {
       targetType: 'share',
       targetId: id,
       context: share!.context,
-      grantee: share!.grantee.name,
+      grantee: share!.grantee.type === 'user' ? share!.grantee.name : `team ${share!.grantee.name}`,
       permission: share!.permission,
     });
     return share!;
