@@ -86,6 +86,20 @@ async function countServerMemories(): Promise<number> {
   return rows[0]!.count;
 }
 
+/** Wait until no other connection to the test database runs a statement or a transaction. */
+async function waitForIdleDatabase(): Promise<void> {
+  for (;;) {
+    const { rows } = await database.pool.query<{ busy: number }>(
+      `SELECT count(*)::int AS busy FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+    );
+    if (rows[0]!.busy === 0) {
+      return;
+    }
+    await sleep(100);
+  }
+}
+
 /** Ten thousand import lines over three contexts, with tags, metadata and distinct times. */
 function importLines(): string {
   const start = Date.parse('2024-01-01T00:00:00.000Z');
@@ -171,24 +185,17 @@ describe('mem0 push', () => {
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    // A batch in flight when the client died may still commit on the server: wait until the
-    // count stays the same for a second.
-    let copiedBeforeKill = await countServerMemories();
-    for (;;) {
-      await sleep(1_000);
-      const count = await countServerMemories();
-      if (count === copiedBeforeKill) {
-        break;
-      }
-      copiedBeforeKill = count;
-    }
+    // A batch in flight when the client died may still commit on the server, and its count
+    // shows only when it commits: wait until no other connection to the database is busy.
+    await waitForIdleDatabase();
+    const copiedBeforeKill = await countServerMemories();
     expect(copiedBeforeKill).toBeGreaterThanOrEqual(1_000);
     expect(copiedBeforeKill).toBeLessThan(memoryCount);
 
     const resumed = await runCli(['push', '--json'], {
       home,
       env: pushEnvironment(writeKey),
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     });
     expect(resumed.code).toBe(0);
     const resumedSummary = parseJson<PushJson>(resumed.stdout);
@@ -202,14 +209,14 @@ describe('mem0 push', () => {
     const again = await runCli(['push'], {
       home,
       env: pushEnvironment(writeKey),
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
     });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
       `Pushed to ${serverUrl}: 0 copied, ${memoryCount} already present, 0 rejected.\n`,
     );
     expect(await countServerMemories()).toBe(memoryCount);
-  }, 120_000);
+  }, 300_000);
 
   it('copies every field of every memory', async () => {
     const exported = await runCli(['export'], { home, timeoutMs: 30_000 });
