@@ -28,7 +28,7 @@ import {
 const adminUrl =
   process.env.MEM0_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const databaseName = `mem0_test_${randomBytes(6).toString('hex')}`;
-const memoryCount = 10_000;
+const memoryCount = 4_000;
 
 let admin: Pool;
 let database: PostgresDatabase;
@@ -100,7 +100,7 @@ async function waitForIdleDatabase(): Promise<void> {
   }
 }
 
-/** Ten thousand import lines over three contexts, with tags, metadata and distinct times. */
+/** Four thousand import lines over three contexts, with tags, metadata and distinct times. */
 function importLines(): string {
   const start = Date.parse('2024-01-01T00:00:00.000Z');
   const lines: string[] = [];
