@@ -110,7 +110,10 @@ export function unreachableError(server: string, error: unknown, timeoutMs: numb
 export function sessionEndedError(server: string, detail?: string): Mem0Error {
   // A disabled account keeps its session: it works again once an administrator enables it.
   if (detail !== undefined && /account is disabled/i.test(detail)) {
-    return new Mem0Error('unauthenticated', `The mem0 server at ${server} refused: ${detail}`);
+    return new Mem0Error(
+      'unauthenticated',
+      `The mem0 server at ${server} rejected the request: ${detail}`,
+    );
   }
   const reason = detail ? `: ${detail}` : '.';
   return new Mem0Error(

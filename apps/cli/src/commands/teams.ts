@@ -70,7 +70,7 @@ export function rejectUnknownSubcommand(word: string, names: string[]): never {
   );
 }
 
-/** The Levenshtein distance between two words: the fewest edits that turn one into the other. */
+/** Return the Levenshtein distance between two words: the fewest edits that turn one into the other. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
