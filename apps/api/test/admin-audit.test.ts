@@ -66,6 +66,8 @@ describe('instance administration', () => {
       client.get('/v1/admin/registration'),
       client.put('/v1/admin/registration').send({ policy: 'open' }),
       client.get('/v1/admin/audit'),
+      client.put(`/v1/admin/users/${ben.user.id}/admin`),
+      client.delete(`/v1/admin/users/${admin.user.id}/admin`),
     ];
     for (const attempt of attempts) {
       const response = await attempt.set(bearerHeader(ben.accessToken));
@@ -177,7 +179,7 @@ describe('instance administration', () => {
   });
 
   it('never leaves the server without an active admin', async () => {
-    // Only SQL makes a second admin today; two admins then disable each other at once.
+    // A second admin, made in SQL; two admins then disable each other at once.
     await server.database.pool.query('UPDATE users SET is_admin = true WHERE id = $1', [
       ben.user.id,
     ]);
@@ -207,6 +209,45 @@ describe('instance administration', () => {
     await server.database.pool.query('UPDATE users SET is_admin = (id = $1), disabled_at = NULL', [
       admin.user.id,
     ]);
+  });
+
+  it('grants and revokes the admin role, keeping one admin', async () => {
+    const granted = await request(server.url)
+      .put(`/v1/admin/users/${ben.user.id}/admin`)
+      .set(bearerHeader(admin.accessToken));
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ id: ben.user.id, isAdmin: true });
+
+    const benLogin = await request(server.url)
+      .post('/v1/auth/login')
+      .send({ email: 'ben@example.com', password: testPassword });
+    const benToken = (benLogin.body as { accessToken: string }).accessToken;
+    secrets.push(benToken, (benLogin.body as { refreshToken: string }).refreshToken);
+    const listed = await request(server.url).get('/v1/admin/users').set(bearerHeader(benToken));
+    expect(listed.status).toBe(200);
+
+    const revoked = await request(server.url)
+      .delete(`/v1/admin/users/${ben.user.id}/admin`)
+      .set(bearerHeader(benToken));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: ben.user.id, isAdmin: false });
+
+    const last = await request(server.url)
+      .delete(`/v1/admin/users/${admin.user.id}/admin`)
+      .set(bearerHeader(admin.accessToken));
+    expect(last.status).toBe(409);
+    expect((last.body as { detail: string }).detail).toMatch(/last active administrator/);
+
+    const unknown = await request(server.url)
+      .put('/v1/admin/users/01M9000000000000000000000Z/admin')
+      .set(bearerHeader(admin.accessToken));
+    expect(unknown.status).toBe(404);
+
+    const events = await auditEvents();
+    const grant = events.find((event) => event.action === 'admin.admin_grant');
+    const revoke = events.find((event) => event.action === 'admin.admin_revoke');
+    expect(grant).toMatchObject({ actorId: admin.user.id, targetId: ben.user.id });
+    expect(revoke).toMatchObject({ actorId: ben.user.id, targetId: ben.user.id });
   });
 
   it('changes the registration policy at run time, for every instance', async () => {

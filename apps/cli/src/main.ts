@@ -382,6 +382,20 @@ function buildProgram(
       ),
     );
   admin
+    .command('grant')
+    .description('make an account an administrator of the server')
+    .argument('<user>', 'the account, by email or id')
+    .action(
+      run(async (user: string) => (await import('./commands/admin.js')).setAdmin(user, true, io)),
+    );
+  admin
+    .command('revoke')
+    .description('take the administrator role away; the last active administrator keeps it')
+    .argument('<user>', 'the account, by email or id')
+    .action(
+      run(async (user: string) => (await import('./commands/admin.js')).setAdmin(user, false, io)),
+    );
+  admin
     .command('enable')
     .description('enable a disabled account again')
     .argument('<user>', 'the account, by email or id')

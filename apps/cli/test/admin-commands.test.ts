@@ -74,6 +74,21 @@ describe('mem0 admin and mem0 audit', () => {
     expect(unknown.stderr).toContain('mem0 admin users');
   });
 
+  test('admin grant and revoke change the admin role', async () => {
+    const granted = await runCli(['admin', 'grant', 'ben@example.com'], { home: adminHome });
+    expect(granted.code).toBe(0);
+    expect(granted.stdout).toContain('ben@example.com is an administrator of');
+    expect((await runCli(['admin', 'users'], { home: benHome })).code).toBe(0);
+
+    const revoked = await runCli(['admin', 'revoke', 'ben@example.com'], { home: benHome });
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('ben@example.com is no longer an administrator of');
+
+    const last = await runCli(['admin', 'revoke', 'admin@example.com'], { home: adminHome });
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('last active administrator');
+  });
+
   test('admin registration shows and changes the policy', async () => {
     const current = await runCli(['admin', 'registration'], { home: adminHome });
     expect(current.stdout).toContain('open (anyone may register; from MEM0_REGISTRATION)');

@@ -289,6 +289,15 @@ export class ApiClient {
     });
   }
 
+  /** Make an account an administrator, or take the role away (administrators only). */
+  async setUserAdmin(userId: string, admin: boolean): Promise<User> {
+    return this.requestJson<User>({
+      method: admin ? 'PUT' : 'DELETE',
+      path: `/v1/admin/users/${encodeURIComponent(userId)}/admin`,
+      idempotent: true,
+    });
+  }
+
   async registration(): Promise<RegistrationSetting> {
     return this.requestJson<RegistrationSetting>({
       method: 'GET',

@@ -10,6 +10,8 @@ export const auditActions = [
   'memory.delete',
   'admin.user_disable',
   'admin.user_enable',
+  'admin.admin_grant',
+  'admin.admin_revoke',
   'admin.registration_change',
   'team.create',
   'team.rename',

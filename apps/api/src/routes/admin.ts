@@ -227,6 +227,26 @@ export function adminRoutes(router: Router, kit: RouteKit, deps: AdminDependenci
   router.post('/v1/admin/users/:id/disable', ...guards('write'), changeDisabled(true));
   router.post('/v1/admin/users/:id/enable', ...guards('write'), changeDisabled(false));
 
+  const changeAdmin = (admin: boolean): RequestHandler => {
+    return async (request, response) => {
+      const userId = String(request.params.id).toUpperCase();
+      const { user, changed } = await administration.setUserAdmin(userId, admin);
+      if (changed) {
+        await audit({
+          action: admin ? 'admin.admin_grant' : 'admin.admin_revoke',
+          actorId: principalOf(response).userId,
+          targetType: 'user',
+          targetId: user.id,
+          details: { email: user.email },
+          origin: originOf(request),
+        });
+      }
+      response.json(publicUser(user));
+    };
+  };
+  router.put('/v1/admin/users/:id/admin', ...guards('write'), changeAdmin(true));
+  router.delete('/v1/admin/users/:id/admin', ...guards('write'), changeAdmin(false));
+
   router.delete('/v1/admin/registration', ...guards('write'), async (request, response) => {
     const before = await registrationSetting(administration);
     await administration.removeSetting(registrationSettingName);
@@ -351,6 +371,24 @@ export function documentAdminRoutes(registry: OpenAPIRegistry): void {
         200: { description: 'The user' },
         403: forbidden,
         404: { description: 'No such user' },
+      },
+    });
+  }
+  for (const method of ['put', 'delete'] as const) {
+    registry.registerPath({
+      method,
+      path: '/v1/admin/users/{id}/admin',
+      summary:
+        method === 'put'
+          ? 'Make an account an administrator'
+          : 'Take the administrator role away; the last active administrator keeps it',
+      security: bearer,
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        200: { description: 'The user' },
+        403: forbidden,
+        404: { description: 'No such user' },
+        409: { description: 'The last active administrator (code conflict)' },
       },
     });
   }

@@ -87,6 +87,20 @@ export async function setDisabled(
   return 0;
 }
 
+/** Make an account an administrator, or take the role away (administrators only). */
+export async function setAdmin(account: string, admin: boolean, io: CommandIO): Promise<number> {
+  const { client, server } = await connectToServer(io.env);
+  const user = await findUser(client, account);
+  const changed = await client.setUserAdmin(user.id, admin);
+  writeLine(
+    io.stdout,
+    admin
+      ? `${changed.email ?? changed.id} is an administrator of ${server}.`
+      : `${changed.email ?? changed.id} is no longer an administrator of ${server}.`,
+  );
+  return 0;
+}
+
 /** Show who may register, or with a policy, change it (administrators only). */
 export async function registration(
   policy: string | undefined,

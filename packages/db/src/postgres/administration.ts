@@ -247,6 +247,49 @@ export class PostgresAdministration {
     });
   }
 
+  /**
+   * Make a user an administrator, or take the role away. The last active administrator keeps
+   * it, checked under the same lock as disabling, so two admins who revoke each other at once
+   * leave one.
+   */
+  async setUserAdmin(
+    userId: string,
+    admin: boolean,
+  ): Promise<{ user: UserRecord; changed: boolean }> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
+      const { rows: found } = await client.query<UserRow>(
+        `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
+        [userId],
+      );
+      const user = found[0];
+      if (user === undefined) {
+        throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
+      }
+      if (user.is_admin === admin) {
+        return { user: toUser(user), changed: false };
+      }
+      if (!admin) {
+        const { rows } = await client.query<{ others: number }>(
+          `SELECT count(*)::int AS others FROM users
+           WHERE is_admin AND disabled_at IS NULL AND id <> $1`,
+          [userId],
+        );
+        if (rows[0]!.others === 0) {
+          throw new Mem0Error(
+            'conflict',
+            'This is the last active administrator; revoking the role would leave nobody to manage the server.',
+          );
+        }
+      }
+      const { rows } = await client.query<UserRow>(
+        `UPDATE users SET is_admin = $2 WHERE id = $1 RETURNING ${userColumns}`,
+        [userId, admin],
+      );
+      return { user: toUser(rows[0]!), changed: true };
+    });
+  }
+
   private async run<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
