@@ -152,7 +152,7 @@ export interface AuditSource {
   readPage(query: AuditQuery): Promise<Page<AuditEvent>>;
   /** Map the user ids of `events` to what the ACTOR column shows, such as emails. */
   actorNames(events: AuditEvent[]): Promise<Map<string, string>>;
-  /** What "No audit events on ... match." names: the server URL, or a team on it. */
+  /** The scope that "No audit events on ... match." names: the server URL, or a team on it. */
   scope: string;
 }
 

@@ -164,7 +164,7 @@ export class PostgresAdministration {
     return rows[0]?.id;
   }
 
-  /** The email of a user, or undefined when there is no such user. */
+  /** Return the email of a user, or undefined when there is no such user. */
   async emailOf(userId: string): Promise<string | undefined> {
     const { rows } = await this.run(() =>
       this.pool.query<{ email: string | null }>('SELECT email FROM users WHERE id = $1', [userId]),
@@ -172,7 +172,7 @@ export class PostgresAdministration {
     return rows[0]?.email ?? undefined;
   }
 
-  /** The id of a team by name, or undefined when there is none. */
+  /** Return the id of a team by name, or undefined when there is none. */
   async teamIdByName(name: string): Promise<string | undefined> {
     const { rows } = await this.run(() =>
       this.pool.query<{ id: string }>('SELECT id FROM teams WHERE name = $1', [name]),
