@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import request from 'supertest';
 
+import type { AuditEvent } from '@memzero/core';
 import { PostgresAdministration } from '@memzero/db/postgres';
 
 import {
@@ -15,18 +16,6 @@ import {
   type TemporaryDatabase,
 } from './team-server';
 
-interface AuditEventJson {
-  id: string;
-  occurredAt: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  details: Record<string, unknown>;
-}
-
 let temporary: TemporaryDatabase;
 let server: TeamServer;
 let admin: RegisteredUser;
@@ -34,13 +23,13 @@ let ben: RegisteredUser;
 /** Every secret the tests handle, none of which may appear in the audit log. */
 const secrets: string[] = [testPassword, 'wrong password here'];
 
-async function auditEvents(query: Record<string, string> = {}): Promise<AuditEventJson[]> {
+async function auditEvents(query: Record<string, string> = {}): Promise<AuditEvent[]> {
   const response = await request(server.url)
     .get('/v1/admin/audit')
     .query({ limit: '500', ...query })
     .set(bearerHeader(admin.accessToken));
   expect(response.status).toBe(200);
-  return (response.body as { items: AuditEventJson[] }).items;
+  return (response.body as { items: AuditEvent[] }).items;
 }
 
 beforeAll(async () => {
@@ -351,7 +340,7 @@ describe('audit log', () => {
       .expect(204);
 
     const events = await auditEvents();
-    const find = (action: string, predicate: (event: AuditEventJson) => boolean = () => true) => {
+    const find = (action: string, predicate: (event: AuditEvent) => boolean = () => true) => {
       const event = events.find((candidate) => candidate.action === action && predicate(candidate));
       expect([action, event === undefined]).toEqual([action, false]);
       return event!;
@@ -443,7 +432,7 @@ describe('audit log', () => {
         .get('/v1/admin/audit')
         .query({ limit: '3', ...(cursor ? { cursor } : {}) })
         .set(bearerHeader(admin.accessToken));
-      const body = page.body as { items: AuditEventJson[]; nextCursor: string | null };
+      const body = page.body as { items: AuditEvent[]; nextCursor: string | null };
       seen.push(...body.items.map((event) => event.id));
       cursor = body.nextCursor ?? undefined;
     } while (cursor !== undefined);

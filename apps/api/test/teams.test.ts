@@ -1,5 +1,7 @@
 import request from 'supertest';
 
+import type { AuditEvent } from '@memzero/core';
+
 import { defaultRateLimitSettings } from '../src/rate-limit.js';
 import { expectProblem, sleep } from './helpers.js';
 import {
@@ -12,14 +14,6 @@ import {
   type TeamServer,
   type TemporaryDatabase,
 } from './team-server.js';
-
-interface AuditEventJson {
-  action: string;
-  actorId: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  details: Record<string, unknown>;
-}
 
 interface MemberJson {
   userId: string;
@@ -657,7 +651,7 @@ describe('team audit log', () => {
     const response = await teamAudit(olga);
 
     expect(response.status).toBe(200);
-    const events = (response.body as { items: AuditEventJson[] }).items;
+    const events = (response.body as { items: AuditEvent[] }).items;
     const find = (action: string) => {
       const event = events.find((candidate) => candidate.action === action);
       expect([action, event === undefined]).toEqual([action, false]);
@@ -706,7 +700,7 @@ describe('team audit log', () => {
       .get('/v1/admin/audit')
       .query({ action: 'team.delete', limit: '500' })
       .set(as(admin));
-    const deletion = (response.body as { items: AuditEventJson[] }).items.find(
+    const deletion = (response.body as { items: AuditEvent[] }).items.find(
       (event) => event.targetId === teamId,
     );
     expect(deletion).toMatchObject({

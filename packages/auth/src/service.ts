@@ -629,10 +629,14 @@ function firstUserOnly(setBy: 'environment' | 'administrator'): Mem0Error {
   );
 }
 
+/** The `reason` in the details of the error for a disabled account, which clients check. */
+const accountDisabledReason = 'account_disabled';
+
 function accountDisabled(): Mem0Error {
   return new Mem0Error(
     'unauthenticated',
     'This account is disabled. Ask the server administrator to enable it.',
+    { details: { reason: accountDisabledReason } },
   );
 }
 

@@ -9,7 +9,13 @@ import {
   type TeamInvite,
 } from '@memzero/core';
 
-import { errorFromResponse, isTimeout, sessionEndedError, unreachableError } from './errors.js';
+import {
+  accountDisabledError,
+  errorFromResponse,
+  isTimeout,
+  sessionEndedError,
+  unreachableError,
+} from './errors.js';
 import { backoffDelay, retryAfterDelay, sleep } from './retry.js';
 import type {
   ApiClientOptions,
@@ -638,7 +644,10 @@ export class ApiClient {
           error.code,
         );
       if (rejected) {
-        session.ended = sessionEndedError(this.server, error.message);
+        session.ended =
+          error.details?.reason === 'account_disabled'
+            ? accountDisabledError(this.server, error.message)
+            : sessionEndedError(this.server, error.message);
         throw session.ended;
       }
       throw error;

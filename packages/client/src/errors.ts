@@ -7,6 +7,7 @@ interface ProblemBody {
   title?: unknown;
   requestId?: unknown;
   issues?: unknown;
+  reason?: unknown;
 }
 
 function isErrorCode(value: unknown): value is ErrorCode {
@@ -57,6 +58,9 @@ export async function errorFromResponse(response: Response, server: string): Pro
   if (Array.isArray(body?.issues)) {
     details.issues = body.issues;
   }
+  if (typeof body?.reason === 'string') {
+    details.reason = body.reason;
+  }
 
   if (body !== undefined && typeof body.code === 'string' && typeof body.detail === 'string') {
     const code = isErrorCode(body.code) ? body.code : 'internal';
@@ -106,15 +110,19 @@ export function unreachableError(server: string, error: unknown, timeoutMs: numb
   );
 }
 
+/**
+ * Build the error of a refresh rejected because the account is disabled. The session is kept:
+ * it works again once an administrator enables the account, so logging in again is no help.
+ */
+export function accountDisabledError(server: string, detail: string): Mem0Error {
+  return new Mem0Error(
+    'unauthenticated',
+    `The mem0 server at ${server} rejected the request: ${detail}`,
+  );
+}
+
 /** Build the error of a session whose refresh token the server rejected. */
 export function sessionEndedError(server: string, detail?: string): Mem0Error {
-  // A disabled account keeps its session: it works again once an administrator enables it.
-  if (detail !== undefined && /account is disabled/i.test(detail)) {
-    return new Mem0Error(
-      'unauthenticated',
-      `The mem0 server at ${server} rejected the request: ${detail}`,
-    );
-  }
   const reason = detail ? `: ${detail}` : '.';
   return new Mem0Error(
     'unauthenticated',

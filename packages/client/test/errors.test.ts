@@ -1,8 +1,8 @@
-import { sessionEndedError } from '../src/errors.js';
+import { accountDisabledError, sessionEndedError } from '../src/errors.js';
 
 describe('sessionEndedError', () => {
   it('tells a disabled account to ask, not to log in', () => {
-    const error = sessionEndedError(
+    const error = accountDisabledError(
       'http://127.0.0.1:1',
       'This account is disabled. Ask the server administrator to enable it.',
     );

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 import {
   type AuditEntry,
@@ -214,30 +214,16 @@ export class PostgresAdministration {
     at: string | null,
   ): Promise<{ user: UserRecord; changed: boolean }> {
     return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
-      const { rows: found } = await client.query<UserRow>(
-        `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
-        [userId],
-      );
-      const user = found[0];
-      if (user === undefined) {
-        throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
-      }
+      const user = await lockedUser(client, userId);
       if ((user.disabled_at !== null) === (at !== null)) {
         return { user: toUser(user), changed: false };
       }
       if (at !== null && user.is_admin) {
-        const { rows } = await client.query<{ others: number }>(
-          `SELECT count(*)::int AS others FROM users
-           WHERE is_admin AND disabled_at IS NULL AND id <> $1`,
-          [userId],
+        await requireAnotherActiveAdmin(
+          client,
+          userId,
+          'This is the last active administrator; disabling them would leave nobody to manage the server.',
         );
-        if (rows[0]!.others === 0) {
-          throw new Mem0Error(
-            'conflict',
-            'This is the last active administrator; disabling them would leave nobody to manage the server.',
-          );
-        }
       }
       const { rows } = await client.query<UserRow>(
         `UPDATE users SET disabled_at = $2::timestamptz WHERE id = $1 RETURNING ${userColumns}`,
@@ -257,30 +243,16 @@ export class PostgresAdministration {
     admin: boolean,
   ): Promise<{ user: UserRecord; changed: boolean }> {
     return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
-      const { rows: found } = await client.query<UserRow>(
-        `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
-        [userId],
-      );
-      const user = found[0];
-      if (user === undefined) {
-        throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
-      }
+      const user = await lockedUser(client, userId);
       if (user.is_admin === admin) {
         return { user: toUser(user), changed: false };
       }
       if (!admin) {
-        const { rows } = await client.query<{ others: number }>(
-          `SELECT count(*)::int AS others FROM users
-           WHERE is_admin AND disabled_at IS NULL AND id <> $1`,
-          [userId],
+        await requireAnotherActiveAdmin(
+          client,
+          userId,
+          'This is the last active administrator; revoking the role would leave nobody to manage the server.',
         );
-        if (rows[0]!.others === 0) {
-          throw new Mem0Error(
-            'conflict',
-            'This is the last active administrator; revoking the role would leave nobody to manage the server.',
-          );
-        }
       }
       const { rows } = await client.query<UserRow>(
         `UPDATE users SET is_admin = $2 WHERE id = $1 RETURNING ${userColumns}`,
@@ -296,6 +268,38 @@ export class PostgresAdministration {
     } catch (error) {
       throw translatePostgresError(error);
     }
+  }
+}
+
+/**
+ * Take the lock that serializes changes to administrators, then read the user with a password
+ * (not the implicit local user); reject an unknown id.
+ */
+async function lockedUser(client: PoolClient, userId: string): Promise<UserRow> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [adminChangeLockKey]);
+  const { rows } = await client.query<UserRow>(
+    `SELECT ${userColumns} FROM users WHERE id = $1 AND password_hash IS NOT NULL`,
+    [userId],
+  );
+  if (rows[0] === undefined) {
+    throw notFound(`No user has the id ${userId}. "mem0 admin users" lists the ids.`);
+  }
+  return rows[0];
+}
+
+/** Reject a change that would leave no active administrator but `userId`. */
+async function requireAnotherActiveAdmin(
+  client: PoolClient,
+  userId: string,
+  message: string,
+): Promise<void> {
+  const { rows } = await client.query<{ others: number }>(
+    `SELECT count(*)::int AS others FROM users
+     WHERE is_admin AND disabled_at IS NULL AND id <> $1`,
+    [userId],
+  );
+  if (rows[0]!.others === 0) {
+    throw new Mem0Error('conflict', message);
   }
 }
 

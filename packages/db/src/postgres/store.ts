@@ -645,8 +645,9 @@ export class PostgresStore implements MemoryStore {
         [newId(this.now()), reference.name, this.userId, now],
       );
     } else if (reference.owner.kind === 'team') {
-      // Any member of a team may start a context of the team, as writing to it would.
-      const { rowCount } = await client.query(
+      // Any member of a team may start a context of the team, as writing to it would. For
+      // anyone else the insert adds nothing, and the lookup below finds nothing.
+      await client.query(
         `INSERT INTO contexts (id, name, team_id, created_at)
          SELECT $1, $2, tm.team_id, $4::timestamptz
          FROM team_members tm JOIN teams t ON t.id = tm.team_id
@@ -654,14 +655,15 @@ export class PostgresStore implements MemoryStore {
          ON CONFLICT (team_id, name) DO NOTHING`,
         [newId(this.now()), reference.name, this.userId, now, reference.owner.name],
       );
-      if (rowCount === 0 && (await this.findContext(client, name)) === undefined) {
-        throw unknownContext(name);
-      }
     } else {
       // Another user's context is reached only through a share; it is never created here.
       throw unknownContext(name);
     }
-    return (await this.findContext(client, name))!;
+    const created = await this.findContext(client, name);
+    if (created === undefined) {
+      throw unknownContext(name);
+    }
+    return created;
   }
 
   private async findByHash(

@@ -112,22 +112,12 @@ export class PostgresTeams {
 
   /** The teams the user belongs to, by name, with the user's role. */
   async teams(userId: string): Promise<Team[]> {
-    const { rows } = await this.read(() =>
-      this.pool.query<Team & { memberCount: number }>(
-        `SELECT t.id, t.name, ${iso('t.created_at')} AS "createdAt", tm.role,
-           (SELECT count(*)::int FROM team_members x WHERE x.team_id = t.id) AS "memberCount"
-         FROM team_members tm JOIN teams t ON t.id = tm.team_id
-         WHERE tm.user_id = $1
-         ORDER BY t.name COLLATE "C"`,
-        [userId],
-      ),
-    );
-    return rows;
+    return this.selectTeams(userId);
   }
 
   /** One team the user belongs to. */
   async team(userId: string, name: string): Promise<Team> {
-    const team = (await this.teams(userId)).find((candidate) => candidate.name === name);
+    const [team] = await this.selectTeams(userId, name);
     if (team === undefined) {
       throw unknownTeam(name);
     }
@@ -517,12 +507,22 @@ export class PostgresTeams {
   /** The shares of the contexts the user manages, or of one of them. */
   async shares(userId: string, context?: string): Promise<Share[]> {
     return this.read(async () => {
-      let only: string | undefined;
-      if (context !== undefined) {
-        only = (await this.managedContext(this.pool, userId, context)).id;
-      }
-      const { rows } = await this.pool.query<ShareRow>(
-        `SELECT s.id, ${contextLabel('$1')} AS context,
+      const contextId =
+        context === undefined
+          ? undefined
+          : (await this.managedContext(this.pool, userId, context)).id;
+      return this.selectShares(this.pool, userId, { contextId });
+    });
+  }
+
+  /** The shares of the contexts the user manages, of one context or with one id. */
+  private async selectShares(
+    db: Pick<Pool, 'query'> | PoolClient,
+    userId: string,
+    filter: { contextId?: string | undefined; shareId?: string },
+  ): Promise<Share[]> {
+    const { rows } = await db.query<ShareRow>(
+      `SELECT s.id, ${contextLabel('$1')} AS context,
            CASE WHEN s.user_id IS NOT NULL THEN 'user' ELSE 'team' END AS grantee_type,
            coalesce(gu.email, gt.name) AS grantee_name, s.permission,
            coalesce(cb.email, s.created_by) AS created_by, ${iso('s.created_at')} AS created_at
@@ -531,12 +531,11 @@ export class PostgresTeams {
          LEFT JOIN teams gt ON gt.id = s.team_id
          LEFT JOIN users cb ON cb.id = s.created_by
          WHERE ${contextLevel('c.id', '$1')} >= ${accessLevel.manage}
-           AND ($2::text IS NULL OR c.id = $2)
+           AND ($2::text IS NULL OR c.id = $2) AND ($3::text IS NULL OR s.id = $3)
          ORDER BY ${contextLabel('$1')} COLLATE "C", coalesce(gu.email, gt.name) COLLATE "C"`,
-        [userId, only ?? null],
-      );
-      return rows.map(toShare);
-    });
+      [userId, filter.contextId ?? null, filter.shareId ?? null],
+    );
+    return rows.map(toShare);
   }
 
   /**
@@ -603,16 +602,15 @@ export class PostgresTeams {
         },
       );
     }
-    const share = (await this.shares(actor.userId, context)).find(
-      (item) => item.id === outcome.id,
-    )!;
-    return { share, created: outcome.created, changed: outcome.changed };
+    const [share] = await this.read(() =>
+      this.selectShares(this.pool, actor.userId, { shareId: outcome.id }),
+    );
+    return { share: share!, created: outcome.created, changed: outcome.changed };
   }
 
   /** Revoke a share; those who manage its context only. Access through it ends at once. */
   async revokeShare(actor: Actor, shareId: string): Promise<Share> {
     const id = shareId.toUpperCase();
-    const share = (await this.shares(actor.userId)).find((item) => item.id === id);
     const revoked = await this.transaction(async (client) => {
       const { rows } = await client.query<{ team_id: string | null; level: number | null }>(
         `SELECT c.team_id, ${contextLevel('c.id', '$2')} AS level
@@ -620,26 +618,27 @@ export class PostgresTeams {
         [id, actor.userId],
       );
       const found = rows[0];
-      if (found === undefined || found.level === null || share === undefined) {
-        if (found !== undefined && found.level !== null && found.level < accessLevel.manage) {
-          throw new Mem0Error(
-            'forbidden',
-            'Only those who manage a context can revoke its shares.',
-          );
-        }
+      if (found === undefined || found.level === null) {
         throw notFound(`No share with id ${shareId}. List shares to see their ids.`);
       }
+      if (found.level < accessLevel.manage) {
+        throw new Mem0Error('forbidden', 'Only those who manage a context can revoke its shares.');
+      }
+
+      const [share] = await this.selectShares(client, actor.userId, { shareId: id });
       await client.query('DELETE FROM shares WHERE id = $1', [id]);
-      return found;
+      return { teamId: found.team_id, share: share! };
     });
-    await this.record(actor, 'share.revoke', revoked.team_id ?? undefined, {
+
+    const { share } = revoked;
+    await this.record(actor, 'share.revoke', revoked.teamId ?? undefined, {
       targetType: 'share',
       targetId: id,
-      context: share!.context,
-      grantee: share!.grantee.type === 'user' ? share!.grantee.name : `team ${share!.grantee.name}`,
-      permission: share!.permission,
+      context: share.context,
+      grantee: share.grantee.type === 'user' ? share.grantee.name : `team ${share.grantee.name}`,
+      permission: share.permission,
     });
-    return share!;
+    return share;
   }
 
   private async managedContext(
@@ -677,6 +676,21 @@ export class PostgresTeams {
       );
     }
     return rows[0].id;
+  }
+
+  /** The teams the user belongs to, or the one named `name`, with the user's role. */
+  private async selectTeams(userId: string, name?: string): Promise<Team[]> {
+    const { rows } = await this.read(() =>
+      this.pool.query<Team>(
+        `SELECT t.id, t.name, ${iso('t.created_at')} AS "createdAt", tm.role,
+           (SELECT count(*)::int FROM team_members x WHERE x.team_id = t.id) AS "memberCount"
+         FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE tm.user_id = $1 AND ($2::text IS NULL OR t.name = $2)
+         ORDER BY t.name COLLATE "C"`,
+        [userId, name ?? null],
+      ),
+    );
+    return rows;
   }
 
   /** The user's membership of a team by name; a team the user is not in is not found. */
