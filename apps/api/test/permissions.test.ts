@@ -95,7 +95,7 @@ const matrix: Row[] = [
   ['shared-write user',  200, 200, 'shown',  200,   200,    'shown',  201, 200,   204,   403,  'found',     'added',           'write'],
   ['revoked share',      404, 404, 'hidden', 404,   404,    'hidden', 404, 404,   404,   404,  'not found', 'not found',       'hidden'],
   ['disabled user',      401, 401, 401,      401,   401,    401,      401, 401,   401,   401,  401,         401,               401],
-  // A read-scoped key sees every context as read, because it may not write anywhere.
+  // A read-scoped key gets permission read on every context, because it may not write anywhere.
   ['read-scoped key',    200, 200, 'shown',  200,   200,    'shown',  403, 403,   403,   403,  'found',     'read-only tools', 'read'  ],
 ];
 

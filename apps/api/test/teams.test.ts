@@ -201,8 +201,8 @@ describe('team lifecycle', () => {
       403,
       'forbidden',
     );
-    const refused = await request(server.url).delete('/v1/teams/temp').set(as(olga));
-    expect(expectProblem(refused, 409, 'conflict').memories).toBe(1);
+    const rejected = await request(server.url).delete('/v1/teams/temp').set(as(olga));
+    expect(expectProblem(rejected, 409, 'conflict').memories).toBe(1);
 
     const deleted = await request(server.url)
       .delete('/v1/teams/temp')

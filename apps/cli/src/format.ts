@@ -96,7 +96,7 @@ export function formatContexts(contexts: ContextSummary[], colors: Colors): stri
   return [header, ...rows].join('\n');
 }
 
-/** Who owns a context, in a table cell: `you`, `team NAME` or the owner's email. */
+/** Return the owner of a context for a table cell: `you`, `team NAME` or the owner's email. */
 function ownerLabel(context: ContextSummary): string {
   if (context.owner.type === 'self') {
     return 'you';

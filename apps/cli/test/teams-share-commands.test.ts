@@ -244,12 +244,12 @@ describe('mem0 teams and mem0 share', () => {
   });
 
   test('register with --invite joins while registration is closed', async () => {
-    const refused = await fetch(`${server.url}/v1/auth/register`, {
+    const rejected = await fetch(`${server.url}/v1/auth/register`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email: 'dan@example.com', password: testPassword }),
     });
-    expect(refused.status).toBe(403);
+    expect(rejected.status).toBe(403);
 
     const registered = await runWithAnswers(
       ['register', server.url, '--invite', danToken, '--insecure-storage'],
@@ -548,14 +548,16 @@ describe('mem0 teams and mem0 share', () => {
     expect(rejected.stdout).not.toContain('(y/N)');
     expect(rejected.code).toBe(1);
 
-    const kept = await runInTerminal(['teams', 'delete', 'beta', '--delete-memories'], {
+    const declined = await runInTerminal(['teams', 'delete', 'beta', '--delete-memories'], {
       home: anaHome,
       prompt: '(y/N)',
       answer: 'n\r',
     });
-    expect(kept.stdout).toContain('Delete team beta (1 member, 1 context with 1 memory)? (y/N)');
-    expect(kept.stdout).toContain('Nothing was deleted.');
-    expect(kept.code).toBe(0);
+    expect(declined.stdout).toContain(
+      'Delete team beta (1 member, 1 context with 1 memory)? (y/N)',
+    );
+    expect(declined.stdout).toContain('Nothing was deleted.');
+    expect(declined.code).toBe(0);
     expect((await json<TeamJson[]>(ana(['teams', '--json']))).map((team) => team.name)).toEqual([
       'beta',
     ]);

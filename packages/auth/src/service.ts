@@ -165,7 +165,7 @@ export class AuthService {
    * Create an account as the registration policy allows; the first account becomes the admin.
    * Rejects with `forbidden` when the policy does not allow it, `validation_failed` on a bad
    * email, name or password, and `conflict` when the email is taken. `invited` is set when the
-   * caller holds a valid team invite for this email: an invite admits its invitee whatever the
+   * caller has a valid team invite for this email: an invite admits its invitee whatever the
    * policy, so a team can grow on a server whose registration is closed.
    */
   async register(

@@ -483,7 +483,7 @@ export class ApiClient {
 
   /**
    * Share a context with a user (by email) or a team (by name), or change the permission of the
-   * existing share; `created` is true when the share is new.
+   * existing share. `created` is true when the share is new.
    */
   async share(input: NewShareInput): Promise<CreatedShare> {
     return this.requestJson<CreatedShare>({

@@ -13,7 +13,7 @@ export type SharePermission = (typeof sharePermissions)[number];
 export const contextPermissions = ['manage', 'write', 'read'] as const;
 export type ContextPermission = (typeof contextPermissions)[number];
 
-/** Who owns a context, as the caller sees it. */
+/** The owner of a context, as the caller names it. */
 export interface ContextOwner {
   /** `self` for the caller's own contexts. */
   type: 'self' | 'user' | 'team';
@@ -56,7 +56,7 @@ export interface Share {
   id: string;
   /** The context as the caller names it. */
   context: string;
-  /** Who receives access: a user by email, or every member of a team. */
+  /** The receiver of access: a user by email, or every member of a team. */
   grantee: { type: 'user' | 'team'; name: string };
   permission: SharePermission;
   createdBy: string;

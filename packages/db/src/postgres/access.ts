@@ -19,7 +19,7 @@ export interface ReachableContext {
 /**
  * Find a context by the name a user writes (`notes`, `team/notes`, `owner@example.com/notes`)
  * among the contexts that user can reach. Undefined when it does not exist or is not visible,
- * which callers report alike, so that nobody learns of a context they cannot see.
+ * which callers report alike, so that no caller learns of a context it cannot see.
  */
 export async function findContext(
   db: Queryable,

@@ -22,7 +22,7 @@ export function iso(column: string): string {
 export const accessLevel = { read: 1, write: 2, manage: 3 } as const;
 
 /**
- * A subquery of the contexts a user can reach, one row per grant: `context_id` and `level`
+ * Return a subquery of the contexts a user can reach, one row per grant: `context_id` and `level`
  * (see `accessLevel`). Its own contexts (manage), its teams' contexts (manage for owners and
  * admins, write for members), and the contexts shared with it or with one of its teams. `user`
  * is the placeholder of the user id. This is the one definition of access: every query
@@ -46,13 +46,13 @@ export function readableContext(column: string, user: string): string {
   return `${column} IN (SELECT a.context_id FROM (${accessibleContexts(user)}) a)`;
 }
 
-/** The user's strongest access level to the context `column`, or null when it has none. */
+/** Return the user's strongest access level to the context `column`, or null when it has none. */
 export function contextLevel(column: string, user: string): string {
   return `(SELECT max(a.level) FROM (${accessibleContexts(user)}) a WHERE a.context_id = ${column})`;
 }
 
 /**
- * The name of context `c` as the user writes it: `name` for its own, `team/name` for a team's,
+ * Return the name of context `c` as the user writes it: `name` for its own, `team/name` for a team's,
  * `owner@example.com/name` for another user's context shared with it.
  */
 export function contextLabel(user: string): string {

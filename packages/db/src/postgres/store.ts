@@ -473,14 +473,14 @@ export class PostgresStore implements MemoryStore {
     contextIds: Map<string, string>,
   ): Promise<ImportOutcome> {
     // Most records are new: look the id up alone, and compute access only for one that exists.
-    const taken = await client.query<{ context_id: string }>(
+    const existingId = await client.query<{ context_id: string }>(
       'SELECT context_id FROM memories WHERE id = $1',
       [record.id],
     );
-    if (taken.rows.length > 0) {
+    if (existingId.rows.length > 0) {
       const { rows } = await client.query<{ level: number | null }>(
         `SELECT ${contextLevel('$1', '$2')} AS level`,
-        [taken.rows[0]!.context_id, this.userId],
+        [existingId.rows[0]!.context_id, this.userId],
       );
       return rows[0]!.level === null
         ? { status: 'rejected', reason: `The id ${record.id} is already used by another account.` }
@@ -895,7 +895,10 @@ function unknownContext(name: string): Mem0Error {
 }
 
 function permissionOf(level: number): ContextPermission {
-  return level >= accessLevel.manage ? 'manage' : level >= accessLevel.write ? 'write' : 'read';
+  if (level >= accessLevel.manage) {
+    return 'manage';
+  }
+  return level >= accessLevel.write ? 'write' : 'read';
 }
 
 interface ContextRow {

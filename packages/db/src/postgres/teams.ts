@@ -40,9 +40,9 @@ export interface PostgresTeamsOptions {
   now?: () => number;
 }
 
-/** How long an invite works when its creator does not say. */
+/** The lifetime of an invite whose creator gives no expiry. */
 export const defaultInviteLifetimeMs = 7 * 24 * 3600 * 1000;
-/** The longest an invite may work. */
+/** The maximum lifetime of an invite. */
 export const maxInviteLifetimeMs = 30 * 24 * 3600 * 1000;
 
 // Invite tokens start with this, so that a person or a secret scanner can tell what they are.
@@ -94,8 +94,8 @@ const inviteColumns = `i.id, i.team_id, t.name AS team, i.email, i.role,
 
 /**
  * Teams, their members and invites, and the shares of contexts, on PostgreSQL. Every method
- * acts for one user and checks that user's role inside its queries: a team the user does not
- * belong to, or a context the user cannot see, is not found; a change the user's role does
+ * acts for one user and checks that user's role inside its queries. A team the user does not
+ * belong to, or a context the user cannot see, is not found. A change the user's role does
  * not allow is forbidden. Changes to a team's members run with the team's row locked, so two
  * owners who demote each other at once cannot leave the team without an owner.
  */
@@ -110,12 +110,12 @@ export class PostgresTeams {
     this.now = options.now ?? Date.now;
   }
 
-  /** The teams the user belongs to, by name, with the user's role. */
+  /** Return the teams the user belongs to, by name, with the user's role. */
   async teams(userId: string): Promise<Team[]> {
     return this.selectTeams(userId);
   }
 
-  /** One team the user belongs to. */
+  /** Return one team the user belongs to. */
   async team(userId: string, name: string): Promise<Team> {
     const [team] = await this.selectTeams(userId, name);
     if (team === undefined) {
@@ -219,7 +219,7 @@ export class PostgresTeams {
     return { deletedMemories: result.deletedMemories };
   }
 
-  /** The members of a team, owners first; any member may list them. */
+  /** Return the members of a team, owners first. Any member may list them. */
   async members(userId: string, name: string): Promise<TeamMember[]> {
     return this.read(async () => {
       const found = await this.membership(this.pool, userId, name);
@@ -393,7 +393,7 @@ export class PostgresTeams {
     return { invite: toInvite(invite), token };
   }
 
-  /** The invites of a team, newest first; owners and admins only. */
+  /** Return the invites of a team, newest first (owners and admins only). */
   async invites(userId: string, name: string): Promise<TeamInvite[]> {
     return this.read(async () => {
       const found = await this.membership(this.pool, userId, name);
@@ -495,7 +495,7 @@ export class PostgresTeams {
     return this.team(actor.userId, invite.team);
   }
 
-  /** The id of a team whose owner the user is; for the team's part of the audit log. */
+  /** Return the id of a team the user owns, for the team's part of the audit log. */
   async ownedTeamId(userId: string, name: string): Promise<string> {
     return this.read(async () => {
       const found = await this.membership(this.pool, userId, name);
@@ -504,7 +504,7 @@ export class PostgresTeams {
     });
   }
 
-  /** The shares of the contexts the user manages, or of one of them. */
+  /** Return the shares of the contexts the user manages, or of one of them. */
   async shares(userId: string, context?: string): Promise<Share[]> {
     return this.read(async () => {
       const contextId =
@@ -515,7 +515,7 @@ export class PostgresTeams {
     });
   }
 
-  /** The shares of the contexts the user manages, of one context or with one id. */
+  /** Return the shares of the contexts the user manages, of one context or with one id. */
   private async selectShares(
     db: Pick<Pool, 'query'> | PoolClient,
     userId: string,
@@ -678,7 +678,7 @@ export class PostgresTeams {
     return rows[0].id;
   }
 
-  /** The teams the user belongs to, or the one named `name`, with the user's role. */
+  /** Return the teams the user belongs to, or the one named `name`, with the user's role. */
   private async selectTeams(userId: string, name?: string): Promise<Team[]> {
     const { rows } = await this.read(() =>
       this.pool.query<Team>(
